@@ -62,3 +62,8 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def rowcount(result: Any) -> int:
+    """Rows an UPDATE or DELETE changed (`Session.execute` is typed as a plain Result)."""
+    return int(result.rowcount)

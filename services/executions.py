@@ -1,0 +1,453 @@
+"""Runs: request (validate, snapshot, pending row, enqueue after commit), list, cancel,
+and read results. The worker's side of a run is in services/run_worker.py."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from redis import Redis
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from db.models import (
+    EXECUTION_STATUSES,
+    TRIGGERS,
+    Instance,
+    QueryTemplate,
+    ReportDefinition,
+    ReportExecution,
+)
+from db.session import rowcount
+from services.access import require_runner, visible_executions
+from services.errors import (
+    Conflict,
+    ExecutionNotFound,
+    ParameterError,
+    PermissionDenied,
+    ValidationFailed,
+)
+from services.instances import get_instance
+from services.pages import DEFAULT_LIMIT, Page, clamp
+from services.parameters import validate
+from services.reports import get_report_row
+from services.results import ResultsStore
+from services.runtime import enqueue_execution, stop_execution_job
+from services.templates import definitions_of, get_template_row, today_in
+from services.users import Actor
+from services.windows import Window, default_window, freshest_day, midnight, requested_window
+
+log = logging.getLogger(__name__)
+
+ACTIVE_STATUSES = ("pending", "running")
+#: Most rows a result preview returns.
+MAX_PREVIEW_ROWS = 1_000
+
+
+@dataclass(frozen=True)
+class ExecutionInfo:
+    execution_id: str
+    uuid: uuid.UUID
+    report_id: str | None
+    template_id: str
+    instance_id: str
+    triggered_by: str
+    status: str
+    scheduled_for: datetime | None
+    time_window_start: datetime | None
+    time_window_end: datetime | None
+    row_count: int | None
+    size_bytes: int | None
+    error_message: str | None
+    created_at: datetime
+    started_at: datetime | None
+    completed_at: datetime | None
+    attempt: int
+    parameters: dict[str, Any]
+    output_location: str | None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at is None:
+            return None
+        end = self.completed_at or datetime.now(UTC)
+        return (end - self.started_at).total_seconds()
+
+
+def _select_info() -> Any:
+    return (
+        select(
+            ReportExecution,
+            ReportDefinition.report_id,
+            QueryTemplate.template_id,
+            Instance.instance_id,
+        )
+        .join(QueryTemplate, QueryTemplate.id == ReportExecution.template_uuid)
+        .join(Instance, Instance.id == ReportExecution.instance_uuid)
+        .outerjoin(ReportDefinition, ReportDefinition.id == ReportExecution.report_uuid)
+    )
+
+
+def _info(row: Any) -> ExecutionInfo:
+    execution: ReportExecution = row[0]
+    return ExecutionInfo(
+        execution_id=execution.execution_id,
+        uuid=execution.id,
+        report_id=row.report_id,
+        template_id=row.template_id,
+        instance_id=row.instance_id,
+        triggered_by=execution.triggered_by,
+        status=execution.status,
+        scheduled_for=execution.scheduled_for,
+        time_window_start=execution.time_window_start,
+        time_window_end=execution.time_window_end,
+        row_count=execution.row_count,
+        size_bytes=execution.size_bytes,
+        error_message=execution.error_message,
+        created_at=execution.created_at,
+        started_at=execution.started_at,
+        completed_at=execution.completed_at,
+        attempt=execution.attempt,
+        parameters=dict(execution.parameters_snapshot or {}),
+        output_location=execution.output_location,
+    )
+
+
+def _key_filter(execution_id: str) -> Any:
+    try:
+        return ReportExecution.id == uuid.UUID(execution_id)
+    except ValueError:
+        return ReportExecution.execution_id == execution_id
+
+
+def get_execution_row(*, session: Session, actor: Actor, execution_id: str) -> ReportExecution:
+    statement = visible_executions(select(ReportExecution).where(_key_filter(execution_id)), actor)
+    execution: ReportExecution | None = session.scalar(statement)
+    if execution is None:
+        raise ExecutionNotFound(execution_id)
+    return execution
+
+
+def get_execution(*, session: Session, actor: Actor, execution_id: str) -> ExecutionInfo:
+    execution = get_execution_row(session=session, actor=actor, execution_id=execution_id)
+    return execution_info(session=session, execution_uuid=execution.id)
+
+
+def execution_info(*, session: Session, execution_uuid: uuid.UUID) -> ExecutionInfo:
+    """An execution by primary key, without an authorization check (workers, services)."""
+    return _info(session.execute(_select_info().where(ReportExecution.id == execution_uuid)).one())
+
+
+def list_executions(
+    *,
+    session: Session,
+    actor: Actor,
+    report_id: str | None = None,
+    instance_id: str | None = None,
+    status: str | None = None,
+    triggered_by: str | None = None,
+    start_date: date | None = None,
+    end_date: date | None = None,
+    collection_uuid: uuid.UUID | None = None,
+    page: int = 1,
+    limit: int = DEFAULT_LIMIT,
+) -> Page[ExecutionInfo]:
+    """Executions newest first; dates filter on the day each was requested (inclusive)."""
+    page, limit = clamp(page, limit)
+    statement = visible_executions(_select_info(), actor)
+    if report_id:
+        report = get_report_row(session=session, actor=actor, report_id=report_id)
+        statement = statement.where(ReportExecution.report_uuid == report.id)
+    if instance_id:
+        statement = statement.where(Instance.instance_id == instance_id)
+    if status:
+        statuses = [s.strip() for s in status.split(",") if s.strip()]
+        if not set(statuses) <= set(EXECUTION_STATUSES):
+            raise ParameterError("status", f"Choose from: {', '.join(EXECUTION_STATUSES)}.")
+        statement = statement.where(ReportExecution.status.in_(statuses))
+    if triggered_by:
+        if triggered_by not in TRIGGERS:
+            raise ParameterError("triggered_by", f"Choose one of: {', '.join(TRIGGERS)}.")
+        statement = statement.where(ReportExecution.triggered_by == triggered_by)
+    if start_date:
+        statement = statement.where(ReportExecution.created_at >= midnight(start_date))
+    if end_date:
+        next_day = midnight(end_date + timedelta(days=1))
+        statement = statement.where(ReportExecution.created_at < next_day)
+    if collection_uuid:
+        statement = statement.where(ReportExecution.collection_uuid == collection_uuid)
+    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    rows = session.execute(
+        statement.order_by(ReportExecution.created_at.desc(), ReportExecution.execution_id)
+        .offset((page - 1) * limit)
+        .limit(limit)
+    ).all()
+    return Page(items=[_info(r) for r in rows], total=total, page=page, limit=limit)
+
+
+def _resolve(
+    *,
+    template: QueryTemplate,
+    instance: Instance,
+    values: dict[str, Any],
+    timezone: str,
+    start: date | None,
+    end: date | None,
+) -> tuple[dict[str, Any], Window]:
+    """Validated values (presets resolved) and the window, capped by data freshness."""
+    result = validate(definitions_of(template), values, today=today_in(timezone))
+    if not result.valid:
+        raise ValidationFailed(result.errors)
+    freshest = freshest_day(
+        timezone=instance.timezone,
+        data_lag_days=instance.data_lag_days,
+        min_data_age_days=template.min_data_age_days,
+    )
+    if start is None and end is None:
+        return result.normalized, default_window(freshest)
+    return result.normalized, requested_window(start, end, freshest)
+
+
+def new_execution(
+    *,
+    session: Session,
+    template: QueryTemplate,
+    instance: Instance,
+    snapshot: dict[str, Any],
+    window: Window,
+    triggered_by: str,
+    user_uuid: uuid.UUID | None,
+    report: ReportDefinition | None = None,
+    **fields: Any,
+) -> ReportExecution:
+    """A pending execution row, flushed but not committed; the caller commits, then enqueues."""
+    window_start, window_end = window.as_datetimes()
+    execution = ReportExecution(
+        report_uuid=report.id if report else None,
+        template_uuid=template.id,
+        instance_uuid=instance.id,
+        user_uuid=user_uuid,
+        triggered_by=triggered_by,
+        status="pending",
+        parameters_snapshot=snapshot,
+        time_window_start=window_start,
+        time_window_end=window_end,
+        **fields,
+    )
+    session.add(execution)
+    session.flush()
+    if report is not None:
+        report.last_execution_uuid = execution.id
+        report.execution_count = ReportDefinition.execution_count + 1
+    return execution
+
+
+def submit(session: Session, redis: Redis | None, executions: list[ReportExecution]) -> None:
+    """Commit the pending rows, then enqueue them; a Redis failure loses nothing (the
+    reconciler enqueues what is still pending)."""
+    ids = [e.execution_id for e in executions]
+    session.commit()
+    if redis is None:
+        return
+    for execution_id in ids:
+        try:
+            enqueue_execution(redis, execution_id)
+        except Exception:  # the row is safe: the reconciler enqueues it again
+            log.warning(
+                "enqueue failed; the reconciler will retry", extra={"execution_id": execution_id}
+            )
+
+
+def run_template(
+    *,
+    session: Session,
+    redis: Redis | None,
+    actor: Actor,
+    template_id: str,
+    instance_id: str,
+    parameters: dict[str, Any] | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    timezone: str = "UTC",
+    triggered_by: str = "manual",
+) -> ExecutionInfo:
+    """An ad-hoc run of a template on an instance, without a report."""
+    require_runner(actor)
+    template = get_template_row(session=session, template_id=template_id)
+    instance = get_instance(session=session, actor=actor, instance_id=instance_id)
+    snapshot, window = _resolve(
+        template=template,
+        instance=instance,
+        values=parameters or {},
+        timezone=timezone,
+        start=start,
+        end=end,
+    )
+    execution = new_execution(
+        session=session,
+        template=template,
+        instance=instance,
+        snapshot=snapshot,
+        window=window,
+        triggered_by=triggered_by,
+        user_uuid=actor.id,
+    )
+    submit(session, redis, [execution])
+    return execution_info(session=session, execution_uuid=execution.id)
+
+
+def run_report(
+    *,
+    session: Session,
+    redis: Redis | None,
+    actor: Actor,
+    report_id: str,
+    overrides: dict[str, Any] | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    triggered_by: str = "manual",
+) -> ExecutionInfo:
+    """Run a report now with its saved parameters, `overrides` on top."""
+    require_runner(actor)
+    report = get_report_row(session=session, actor=actor, report_id=report_id)
+    if not report.is_active:
+        raise Conflict("The report is inactive; activate it before running it.")
+    template = session.get_one(QueryTemplate, report.template_uuid)
+    instance = get_instance(session=session, actor=actor, instance_id=str(report.instance_uuid))
+    snapshot, window = _resolve(
+        template=template,
+        instance=instance,
+        values={**report.parameters, **(overrides or {})},
+        timezone=report.timezone,
+        start=start,
+        end=end,
+    )
+    execution = new_execution(
+        session=session,
+        template=template,
+        instance=instance,
+        snapshot=snapshot,
+        window=window,
+        triggered_by=triggered_by,
+        user_uuid=actor.id,
+        report=report,
+    )
+    submit(session, redis, [execution])
+    return execution_info(session=session, execution_uuid=execution.id)
+
+
+def cancel_execution(
+    *, session: Session, redis: Redis | None, actor: Actor, execution_id: str
+) -> ExecutionInfo:
+    """Cancel a pending or running execution. The worker watching a running one stops the
+    engine's statement within a second."""
+    execution = get_execution_row(session=session, actor=actor, execution_id=execution_id)
+    require_runner(actor)
+    if not actor.is_admin and execution.user_uuid != actor.id:
+        owner = session.scalar(
+            select(ReportDefinition.owner_uuid).where(ReportDefinition.id == execution.report_uuid)
+        )
+        if owner != actor.id:
+            raise PermissionDenied(
+                "Only the person who started a run, its report's owner or an admin can cancel it."
+            )
+    changed = rowcount(
+        session.execute(
+            update(ReportExecution)
+            .where(ReportExecution.id == execution.id, ReportExecution.status.in_(ACTIVE_STATUSES))
+            .values(
+                status="cancelled",
+                completed_at=datetime.now(UTC),
+                error_message="Cancelled by " + actor.email,
+                updated_at=datetime.now(UTC),
+            )
+        )
+    )
+    session.commit()
+    if not changed:
+        raise Conflict(f"The run has already ended ({execution.status}).")
+    if redis is not None:
+        stop_execution_job(redis, execution.execution_id)
+    return execution_info(session=session, execution_uuid=execution.id)
+
+
+@dataclass(frozen=True)
+class ResultPreview:
+    columns: list[str]
+    rows: list[dict[str, Any]]
+    total_rows: int
+
+
+def _completed(session: Session, actor: Actor, execution_id: str) -> ReportExecution:
+    execution = get_execution_row(session=session, actor=actor, execution_id=execution_id)
+    if execution.status != "completed" or not execution.output_location:
+        raise Conflict(f"The run has no result: it is {execution.status}.")
+    return execution
+
+
+def preview_result(
+    *, session: Session, actor: Actor, store: ResultsStore, execution_id: str, limit: int = 100
+) -> ResultPreview:
+    """The first `limit` rows, as JSON-ready dicts."""
+    execution = _completed(session, actor, execution_id)
+    assert execution.output_location is not None
+    limit = max(1, min(limit, MAX_PREVIEW_ROWS))
+    table = store.read_table(execution.output_location, limit=limit)
+    return ResultPreview(
+        columns=table.column_names,
+        rows=[{k: _jsonable(v) for k, v in row.items()} for row in table.to_pylist()],
+        total_rows=int(execution.row_count or 0),
+    )
+
+
+def result_csv(
+    *, session: Session, actor: Actor, store: ResultsStore, execution_id: str
+) -> Iterator[str]:
+    """The whole result as CSV text, streamed batch by batch."""
+    execution = _completed(session, actor, execution_id)
+    assert execution.output_location is not None
+    location = execution.output_location
+
+    def generate() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        header_written = False
+        for batch in store.iter_batches(location):
+            if not header_written:
+                writer.writerow(batch.schema.names)
+                header_written = True
+            for row in batch.to_pylist():
+                writer.writerow([_csv_value(v) for v in row.values()])
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+
+    return generate()
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, float) and value != value:  # NaN
+        return None
+    if isinstance(value, bytes):
+        return value.hex()
+    return value
+
+
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value

@@ -1,0 +1,416 @@
+"""Template parameters: their definitions, and validation that turns raw input (a form,
+JSON, or `--param name=value` strings) into normalized values or field-level errors."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from services.errors import TemplateDefinitionError
+from services.presets import DATE_PRESETS, DAY_PRESETS, resolve_day, resolve_range
+
+PARAMETER_TYPES = (
+    "text",
+    "number",
+    "integer",
+    "boolean",
+    "date",
+    "date_range",
+    "enum",
+    "multi_select",
+    "campaign_ids",
+    "asins",
+    "column",
+)
+#: Types whose value is a list, bound as one array parameter.
+LIST_TYPES = frozenset({"multi_select", "campaign_ids", "asins"})
+#: Types whose options come from the instance's metadata queries, by metadata kind.
+METADATA_KINDS = {"campaign_ids": "campaigns", "asins": "asins"}
+#: Names every execution binds from its time window; no parameter may take them.
+RESERVED_NAMES = frozenset({"window_start", "window_end"})
+#: Longest text value accepted unless a definition sets max_length.
+DEFAULT_MAX_TEXT = 10_000
+#: Most items a list parameter takes unless a definition sets max_items.
+DEFAULT_MAX_ITEMS = 1_000
+#: Longest single item of a campaign_ids / asins list.
+MAX_ID_LENGTH = 128
+
+_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off"}
+
+
+@dataclass(frozen=True)
+class Option:
+    value: Any
+    label: str
+
+
+@dataclass(frozen=True)
+class ParameterDefinition:
+    """One parameter of a template, as written in the template's YAML file."""
+
+    name: str
+    type: str
+    label: str
+    required: bool = False
+    default: Any = None
+    help: str = ""
+    min: float | None = None
+    max: float | None = None
+    pattern: str | None = None
+    max_length: int | None = None
+    max_items: int | None = None
+    options: tuple[Option, ...] = ()
+    #: Element type of a list bound on PostgreSQL: "text" or "integer".
+    item_type: str = "text"
+    placeholder: str = ""
+
+    @property
+    def is_list(self) -> bool:
+        return self.type in LIST_TYPES
+
+    @property
+    def metadata_kind(self) -> str | None:
+        return METADATA_KINDS.get(self.type)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The public shape: name, type, label, required, default, and what else is set."""
+        out: dict[str, Any] = {
+            "name": self.name,
+            "type": self.type,
+            "label": self.label,
+            "required": self.required,
+            "default": self.default,
+        }
+        for key in ("help", "min", "max", "pattern", "max_length", "max_items", "placeholder"):
+            value = getattr(self, key)
+            if value not in (None, ""):
+                out[key] = value
+        if self.options:
+            out["options"] = [{"value": o.value, "label": o.label} for o in self.options]
+        if self.metadata_kind:
+            out["options_source"] = self.metadata_kind
+        return out
+
+
+def parse_definitions(raw: Iterable[Mapping[str, Any]]) -> tuple[ParameterDefinition, ...]:
+    """Read a template's parameter list; TemplateDefinitionError says what is wrong."""
+    definitions = tuple(_parse_definition(item) for item in raw)
+    names = [d.name for d in definitions]
+    duplicates = {n for n in names if names.count(n) > 1}
+    if duplicates:
+        raise TemplateDefinitionError(f"parameter names used twice: {sorted(duplicates)}")
+    for definition in definitions:
+        if definition.default is not None:
+            result = validate(
+                definitions, {definition.name: definition.default}, today=date.today()
+            )
+            if definition.name in result.errors:
+                raise TemplateDefinitionError(
+                    f"default of {definition.name!r} is invalid: {result.errors[definition.name]}"
+                )
+    return definitions
+
+
+def _parse_definition(item: Mapping[str, Any]) -> ParameterDefinition:
+    name = item.get("name")
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise TemplateDefinitionError(f"parameter name {name!r} must be snake_case")
+    if name in RESERVED_NAMES:
+        raise TemplateDefinitionError(f"{name!r} is bound from the time window; rename it")
+    kind = item.get("type")
+    if kind not in PARAMETER_TYPES:
+        raise TemplateDefinitionError(f"{name}: unknown type {kind!r}")
+    known = set(ParameterDefinition.__dataclass_fields__) | {"options"}
+    unknown = set(item) - known
+    if unknown:
+        raise TemplateDefinitionError(f"{name}: unknown keys {sorted(unknown)}")
+    options = tuple(_parse_option(o) for o in item.get("options") or ())
+    if kind in {"enum", "multi_select", "column"} and not options:
+        raise TemplateDefinitionError(f"{name}: a {kind} parameter needs options")
+    if kind == "column" and not all(
+        isinstance(o.value, str) and _IDENTIFIER.fullmatch(o.value) for o in options
+    ):
+        raise TemplateDefinitionError(f"{name}: column options must be plain identifiers")
+    if item.get("pattern") is not None:
+        try:
+            re.compile(str(item["pattern"]))
+        except re.error as error:
+            raise TemplateDefinitionError(
+                f"{name}: pattern is not a valid regex: {error}"
+            ) from None
+    if item.get("item_type", "text") not in {"text", "integer"}:
+        raise TemplateDefinitionError(f"{name}: item_type is text or integer")
+    fields = {k: v for k, v in item.items() if k != "options"}
+    fields.setdefault("label", name.replace("_", " ").capitalize())
+    return ParameterDefinition(**fields, options=options)
+
+
+def _parse_option(raw: Any) -> Option:
+    if isinstance(raw, Mapping):
+        if raw.get("value") is None:
+            raise TemplateDefinitionError(f"option {dict(raw)!r} has no value")
+        return Option(value=raw["value"], label=str(raw.get("label", raw["value"])))
+    if raw is None:
+        raise TemplateDefinitionError("an option is empty")
+    return Option(value=raw, label=str(raw))
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """Field-level errors (field → message) and the normalized values, ready to store."""
+
+    errors: dict[str, str] = field(default_factory=dict)
+    normalized: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+
+class _Invalid(ValueError):
+    pass
+
+
+def validate(
+    definitions: Iterable[ParameterDefinition],
+    values: Mapping[str, Any],
+    *,
+    today: date,
+    known_options: Mapping[str, Iterable[str]] | None = None,
+) -> ValidationResult:
+    """Check `values` against `definitions`; defaults fill what is missing.
+
+    `today` is the day in the report's time zone, for relative presets. `known_options`
+    (metadata kind → allowed ids) restricts campaign_ids / asins when given.
+    """
+    definitions = tuple(definitions)
+    errors: dict[str, str] = {}
+    normalized: dict[str, Any] = {}
+    by_name = {d.name: d for d in definitions}
+    for name in values:
+        if name not in by_name:
+            errors[str(name)] = "Unknown parameter."
+    for definition in definitions:
+        raw = values.get(definition.name)
+        if _is_empty(raw):
+            raw = definition.default
+        # A column is an identifier in the SQL text: there is no "nothing" to write.
+        needed = definition.required or definition.type == "column"
+        if _is_empty(raw):
+            if needed:
+                errors[definition.name] = "This field is required."
+            else:
+                normalized[definition.name] = [] if definition.is_list else None
+            continue
+        try:
+            value = _NORMALIZERS[definition.type](definition, raw, today)
+            if needed and value == []:
+                raise _Invalid("This field is required.")
+            allowed = (known_options or {}).get(definition.metadata_kind or "")
+            if allowed is not None:
+                allowed_text = {str(a) for a in allowed}
+                missing = [str(v) for v in value if str(v) not in allowed_text]
+                if missing:
+                    raise _Invalid(f"Not found on this instance: {', '.join(missing[:5])}.")
+            normalized[definition.name] = value
+        except _Invalid as problem:
+            errors[definition.name] = str(problem)
+    return ValidationResult(errors=errors, normalized=normalized)
+
+
+def _is_empty(raw: Any) -> bool:
+    return raw is None or (isinstance(raw, str) and raw.strip() == "") or raw == []
+
+
+def _text(definition: ParameterDefinition, raw: Any, today: date) -> str:
+    if not isinstance(raw, str | int | float) or isinstance(raw, bool):
+        raise _Invalid("Enter text.")
+    value = str(raw).strip()
+    if "\x00" in value:
+        raise _Invalid("Text cannot contain NUL characters.")
+    limit = definition.max_length or DEFAULT_MAX_TEXT
+    if len(value) > limit:
+        raise _Invalid(f"Use at most {limit} characters.")
+    if definition.pattern and not re.fullmatch(definition.pattern, value):
+        raise _Invalid(definition.help or f"Must match the pattern {definition.pattern}.")
+    return value
+
+
+def _number(definition: ParameterDefinition, raw: Any, today: date) -> float:
+    if isinstance(raw, bool):
+        raise _Invalid("Enter a number.")
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise _Invalid("Enter a number.") from None
+    if not math.isfinite(value):
+        raise _Invalid("Enter a finite number.")
+    return _bounded(definition, value)
+
+
+def _integer(definition: ParameterDefinition, raw: Any, today: date) -> int:
+    if isinstance(raw, bool):
+        raise _Invalid("Enter a whole number.")
+    if isinstance(raw, float):
+        if not raw.is_integer():
+            raise _Invalid("Enter a whole number.")
+        raw = int(raw)
+    if isinstance(raw, str):
+        if not re.fullmatch(r"\s*[+-]?\d{1,18}\s*", raw):
+            raise _Invalid("Enter a whole number.")
+        raw = int(raw)
+    if not isinstance(raw, int):
+        raise _Invalid("Enter a whole number.")
+    if not -(2**63) <= raw < 2**63:
+        raise _Invalid("The number is too large.")
+    return int(_bounded(definition, raw))
+
+
+def _bounded(definition: ParameterDefinition, value: float) -> float:
+    if definition.min is not None and value < definition.min:
+        raise _Invalid(f"Must be at least {_show(definition.min)}.")
+    if definition.max is not None and value > definition.max:
+        raise _Invalid(f"Must be at most {_show(definition.max)}.")
+    return value
+
+
+def _show(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
+def _boolean(definition: ParameterDefinition, raw: Any, today: date) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise _Invalid("Choose yes or no.")
+
+
+def _parse_day(raw: Any) -> date:
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    if isinstance(raw, str):
+        try:
+            return date.fromisoformat(raw.strip())
+        except ValueError:
+            pass
+    raise _Invalid("Enter a date as YYYY-MM-DD.")
+
+
+def _date(definition: ParameterDefinition, raw: Any, today: date) -> str:
+    if isinstance(raw, str) and raw.strip() in DAY_PRESETS:
+        return resolve_day(raw.strip(), today).isoformat()
+    return _parse_day(raw).isoformat()
+
+
+def _date_range(definition: ParameterDefinition, raw: Any, today: date) -> dict[str, str]:
+    """A preset name, {"preset": name}, {"start", "end"}, or "START..END"; both days inclusive."""
+    if isinstance(raw, Mapping) and "preset" in raw:
+        raw = raw["preset"]
+    if isinstance(raw, str) and ".." in raw:
+        first, _, last = raw.partition("..")
+        raw = {"start": first, "end": last}
+    if isinstance(raw, str):
+        if raw.strip() not in DATE_PRESETS:
+            raise _Invalid(f"Unknown range {raw!r}; choose a preset or enter start and end.")
+        start, end = resolve_range(raw.strip(), today)
+    elif isinstance(raw, Mapping):
+        start, end = _parse_day(raw.get("start")), _parse_day(raw.get("end"))
+    else:
+        raise _Invalid("Enter a start and an end date.")
+    if end < start:
+        raise _Invalid("The end date is before the start date.")
+    if definition.max is not None and (end - start).days + 1 > definition.max:
+        raise _Invalid(f"Choose at most {_show(definition.max)} days.")
+    return {"start": start.isoformat(), "end": end.isoformat()}
+
+
+def _choice(definition: ParameterDefinition, raw: Any) -> Any:
+    for option in definition.options:
+        if raw == option.value or str(raw) == str(option.value):
+            return option.value
+    raise _Invalid("Choose one of the listed options.")
+
+
+def _enum(definition: ParameterDefinition, raw: Any, today: date) -> Any:
+    return _choice(definition, raw)
+
+
+def _as_list(raw: Any) -> list[Any]:
+    if isinstance(raw, str):
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    if isinstance(raw, list | tuple):
+        return list(raw)
+    raise _Invalid("Choose one or more values.")
+
+
+def _dedupe(items: Iterable[Any]) -> list[Any]:
+    seen: list[Any] = []
+    for item in items:
+        if item not in seen:
+            seen.append(item)
+    return seen
+
+
+def _limited(definition: ParameterDefinition, items: list[Any]) -> list[Any]:
+    limit = definition.max_items or DEFAULT_MAX_ITEMS
+    if len(items) > limit:
+        raise _Invalid(f"Choose at most {limit} values.")
+    return items
+
+
+def _multi_select(definition: ParameterDefinition, raw: Any, today: date) -> list[Any]:
+    return _limited(definition, _dedupe(_choice(definition, item) for item in _as_list(raw)))
+
+
+def _ids(definition: ParameterDefinition, raw: Any, today: date) -> list[Any]:
+    items = _as_list(raw)
+    out: list[Any] = []
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, str | int):
+            raise _Invalid("Each value must be an id.")
+        text = str(item).strip()
+        if "\x00" in text:
+            raise _Invalid("Ids cannot contain NUL characters.")
+        if not text or len(text) > MAX_ID_LENGTH:
+            raise _Invalid(f"Each id has 1 to {MAX_ID_LENGTH} characters.")
+        if definition.item_type == "integer":
+            if not re.fullmatch(r"[+-]?\d{1,18}", text):
+                raise _Invalid(f"{text[:40]!r} is not a numeric id.")
+            out.append(int(text))
+        else:
+            out.append(text)
+    return _limited(definition, _dedupe(out))
+
+
+def _column(definition: ParameterDefinition, raw: Any, today: date) -> str:
+    value = _choice(definition, raw)
+    assert isinstance(value, str)  # checked when the definition was parsed
+    return value
+
+
+_NORMALIZERS: dict[str, Callable[[ParameterDefinition, Any, date], Any]] = {
+    "text": _text,
+    "number": _number,
+    "integer": _integer,
+    "boolean": _boolean,
+    "date": _date,
+    "date_range": _date_range,
+    "enum": _enum,
+    "multi_select": _multi_select,
+    "campaign_ids": _ids,
+    "asins": _ids,
+    "column": _column,
+}

@@ -1,0 +1,225 @@
+"""The worker's side of a run: claim the pending row, run the SQL on the instance's engine,
+stream the result into the results store, and record how it ended."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pyarrow as pa
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from db.models import Instance, QueryTemplate, ReportDefinition, ReportExecution
+from db.session import rowcount
+from services.engines import EngineError, RunningQuery
+from services.engines.base import QueryCancelled
+from services.errors import DomainError
+from services.instances import engine_for
+from services.results import ResultsStore
+from services.sql_templates import render
+from services.templates import definitions_of
+
+log = logging.getLogger(__name__)
+
+#: Seconds between two looks at the database for a cancel while a query runs.
+CANCEL_POLL_S = 0.5
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    execution_id: str
+    status: str
+    row_count: int | None = None
+    error_message: str | None = None
+
+
+def perform_execution(
+    *,
+    session_factory: sessionmaker[Session],
+    store: ResultsStore,
+    secret_key: str,
+    execution_id: str,
+    after_finish: Callable[[Session, ReportExecution], None] | None = None,
+) -> RunOutcome:
+    """Run one execution to its end. Safe to call twice: only a pending row is claimed."""
+    with session_factory() as session:
+        execution = _claim(session, execution_id)
+        if execution is None:
+            status = session.scalar(
+                select(ReportExecution.status).where(ReportExecution.execution_id == execution_id)
+            )
+            log.info("not claimed", extra={"execution_id": execution_id, "status": status})
+            return RunOutcome(execution_id, status or "missing")
+        execution_uuid = execution.id
+        template = session.get_one(QueryTemplate, execution.template_uuid)
+        instance = session.get_one(Instance, execution.instance_uuid)
+        timeout = float(instance.statement_timeout_seconds)
+        try:
+            engine = engine_for(instance, secret_key=secret_key)
+            assert execution.time_window_start and execution.time_window_end
+            rendered = render(
+                template.sql_template,
+                definitions_of(template),
+                execution.parameters_snapshot,
+                (execution.time_window_start, execution.time_window_end),
+                engine.dialect,
+            )
+        except DomainError as error:
+            return _finish(session_factory, execution_uuid, "failed", str(error), after_finish)
+
+    running = RunningQuery()
+    location = store.path_for(execution_id)
+    log.info("running", extra={"execution_id": execution_id, "engine": instance.engine})
+    with _CancelWatch(session_factory, execution_uuid, running):
+        try:
+            batches = engine.execute(rendered.sql, rendered.binds, timeout, running)
+            first = next(batches)
+            with store.open_writer(location, first.schema) as sink:
+                for batch in _chain(first, batches):
+                    sink.write(batch)
+            written = sink.result
+        except QueryCancelled:
+            return _finish(session_factory, execution_uuid, "cancelled", None, after_finish)
+        except EngineError as error:
+            return _finish(session_factory, execution_uuid, "failed", str(error), after_finish)
+        except Exception as error:  # a bug of ours: fail the run, keep the worker alive
+            log.exception("run crashed", extra={"execution_id": execution_id})
+            message = f"Internal error ({type(error).__name__}); see the worker log."
+            return _finish(session_factory, execution_uuid, "failed", message, after_finish)
+    outcome = _finish(
+        session_factory,
+        execution_uuid,
+        "completed",
+        None,
+        after_finish,
+        output_location=written.location,
+        row_count=written.row_count,
+        size_bytes=written.size_bytes,
+    )
+    if outcome.status != "completed":  # cancelled while the file was being written
+        store.delete(written.location)
+    return outcome
+
+
+def _chain(first: pa.RecordBatch, rest: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    yield first
+    yield from rest
+
+
+def _claim(session: Session, execution_id: str) -> ReportExecution | None:
+    now = datetime.now(UTC)
+    claimed = rowcount(
+        session.execute(
+            update(ReportExecution)
+            .where(
+                ReportExecution.execution_id == execution_id, ReportExecution.status == "pending"
+            )
+            .values(status="running", started_at=now, updated_at=now)
+        )
+    )
+    if not claimed:
+        session.commit()
+        return None
+    execution = session.scalars(
+        select(ReportExecution).where(ReportExecution.execution_id == execution_id)
+    ).one()
+    if execution.report_uuid is not None:
+        # The report's latest run is the one that started last.
+        session.execute(
+            update(ReportDefinition)
+            .where(ReportDefinition.id == execution.report_uuid)
+            .values(last_execution_uuid=execution.id)
+        )
+    session.commit()
+    return execution
+
+
+def _finish(
+    session_factory: sessionmaker[Session],
+    execution_uuid: uuid.UUID,
+    status: str,
+    error_message: str | None,
+    after_finish: Callable[[Session, ReportExecution], None] | None,
+    **result: object,
+) -> RunOutcome:
+    """Record the end, unless the run was cancelled meanwhile (then that stays)."""
+    with session_factory() as session:
+        now = datetime.now(UTC)
+        changed = rowcount(
+            session.execute(
+                update(ReportExecution)
+                .where(ReportExecution.id == execution_uuid, ReportExecution.status == "running")
+                .values(
+                    status=status,
+                    error_message=error_message,
+                    completed_at=now,
+                    updated_at=now,
+                    **result,
+                )
+            )
+        )
+        execution = session.get_one(ReportExecution, execution_uuid)
+        if changed and after_finish is not None:
+            after_finish(session, execution)
+        session.commit()
+        log.info(
+            "finished",
+            extra={"execution_id": execution.execution_id, "status": execution.status},
+        )
+        return RunOutcome(
+            execution.execution_id, execution.status, execution.row_count, execution.error_message
+        )
+
+
+class _CancelWatch:
+    """A thread that interrupts the query once the row is no longer `running` (cancelled),
+    and records the engine's id for the query as soon as it has one."""
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        execution_uuid: uuid.UUID,
+        running: RunningQuery,
+    ) -> None:
+        self._factory = session_factory
+        self._uuid = execution_uuid
+        self._running = running
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True, name="cancel-watch")
+        self._recorded = False
+
+    def __enter__(self) -> _CancelWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(CANCEL_POLL_S):
+            try:
+                with self._factory() as session:
+                    status = session.scalar(
+                        select(ReportExecution.status).where(ReportExecution.id == self._uuid)
+                    )
+                    engine_id = self._running.engine_execution_id
+                    if engine_id and not self._recorded:
+                        session.execute(
+                            update(ReportExecution)
+                            .where(ReportExecution.id == self._uuid)
+                            .values(engine_execution_id=engine_id)
+                        )
+                        session.commit()
+                        self._recorded = True
+            except Exception:  # a database hiccup must not kill the run
+                log.warning("cancel watch could not read the status", exc_info=True)
+                continue
+            if status != "running":
+                self._running.interrupt()
+                return

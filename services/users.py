@@ -1,0 +1,136 @@
+"""Users, roles, passwords and API tokens; the `Actor` every service call is made as."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import ROLES, Instance, InstanceAccess, User
+from services.errors import DomainError, InstanceNotFound, NotFound, ParameterError
+from services.secrets import hash_api_token, hash_password, new_api_token, verify_password
+
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}$")
+#: Shortest password accepted.
+MIN_PASSWORD_LENGTH = 8
+
+
+class UserNotFound(NotFound):
+    kind = "user"
+
+
+class UserExists(DomainError):
+    pass
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in user a service acts for."""
+
+    id: uuid.UUID
+    user_id: str
+    email: str
+    name: str
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def can_run(self) -> bool:
+        """Viewers read; analysts and admins run and change reports."""
+        return self.role in {"admin", "analyst"}
+
+
+def actor_of(user: User) -> Actor:
+    return Actor(id=user.id, user_id=user.user_id, email=user.email, name=user.name, role=user.role)
+
+
+def create_user(
+    *,
+    session: Session,
+    email: str,
+    role: str,
+    password: str | None = None,
+    name: str = "",
+    instance_ids: Iterable[str] = (),
+) -> Actor:
+    email = email.strip().lower()
+    if not _EMAIL.match(email):
+        raise ParameterError("email", "Enter an e-mail address such as ana@example.com.")
+    if role not in ROLES:
+        raise ParameterError("role", f"Choose one of: {', '.join(ROLES)}.")
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        raise ParameterError("password", f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise UserExists(f"A user with the e-mail {email} exists already.")
+    user = User(
+        email=email,
+        name=name or email.split("@")[0],
+        role=role,
+        password_hash=hash_password(password) if password else None,
+    )
+    session.add(user)
+    session.flush()
+    for instance_id in instance_ids:
+        grant_instance(session=session, email=email, instance_id=instance_id)
+    return actor_of(user)
+
+
+def _user_by_email(session: Session, email: str) -> User:
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise UserNotFound(email)
+    return user
+
+
+def grant_instance(*, session: Session, email: str, instance_id: str) -> None:
+    user = _user_by_email(session, email)
+    instance = session.scalar(select(Instance).where(Instance.instance_id == instance_id))
+    if instance is None:
+        raise InstanceNotFound(instance_id)
+    if session.get(InstanceAccess, (user.id, instance.id)) is None:
+        session.add(InstanceAccess(user_uuid=user.id, instance_uuid=instance.id))
+        session.flush()
+
+
+def create_api_token(*, session: Session, email: str) -> str:
+    """A new API token for the user (replacing any previous one); shown once."""
+    user = _user_by_email(session, email)
+    token = new_api_token()
+    user.api_token_hash = hash_api_token(token)
+    session.flush()
+    return token
+
+
+def revoke_api_token(*, session: Session, user: Actor) -> None:
+    row = session.get(User, user.id)
+    if row is not None:
+        row.api_token_hash = None
+        session.flush()
+
+
+def authenticate_password(*, session: Session, email: str, password: str) -> Actor | None:
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None or not user.is_active or not verify_password(password, user.password_hash):
+        return None
+    return actor_of(user)
+
+
+def authenticate_token(*, session: Session, token: str) -> Actor | None:
+    if not token:
+        return None
+    user = session.scalar(select(User).where(User.api_token_hash == hash_api_token(token)))
+    if user is None or not user.is_active:
+        return None
+    return actor_of(user)
+
+
+def get_actor(*, session: Session, user_uuid: uuid.UUID) -> Actor | None:
+    user = session.get(User, user_uuid)
+    return actor_of(user) if user is not None and user.is_active else None

@@ -1,0 +1,71 @@
+"""Time windows: half-open [start, end) ranges of whole days (UTC midnights), capped by
+data freshness, and (for backfills) cut into calendar-aligned segments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from services.errors import ParameterError
+
+#: Days an ad-hoc run covers when no window is given.
+DEFAULT_WINDOW_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Window:
+    """[start, end): the days from `start` up to, not including, `end`."""
+
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+    def as_datetimes(self) -> tuple[datetime, datetime]:
+        return midnight(self.start), midnight(self.end)
+
+    @property
+    def last_day(self) -> date:
+        return self.end - timedelta(days=1)
+
+
+def midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def freshest_day(
+    *, timezone: str, data_lag_days: int, min_data_age_days: int, now: datetime | None = None
+) -> date:
+    """The last day whose data is complete: today (in `timezone`) minus the larger lag.
+
+    Today itself is never complete, so the lag is at least one day.
+    """
+    today = (now or datetime.now(UTC)).astimezone(ZoneInfo(timezone)).date()
+    return today - timedelta(days=max(data_lag_days, min_data_age_days, 1))
+
+
+def default_window(freshest: date, days: int = DEFAULT_WINDOW_DAYS) -> Window:
+    """The last `days` whole days whose data is complete."""
+    end = freshest + timedelta(days=1)
+    return Window(end - timedelta(days=days), end)
+
+
+def requested_window(start: date | None, end: date | None, freshest: date) -> Window:
+    """The window for inclusive days start..end, its end capped by freshness.
+
+    Either day may be missing: the end defaults to the freshest day and the start to
+    DEFAULT_WINDOW_DAYS before the end.
+    """
+    last = min(end or freshest, freshest)
+    first = start or (last - timedelta(days=DEFAULT_WINDOW_DAYS - 1))
+    if end is not None and start is not None and end < start:
+        raise ParameterError("time_window", "The end date is before the start date.")
+    if first > last:
+        raise ParameterError(
+            "time_window",
+            f"Data is complete up to {freshest.isoformat()} only; choose a start on or before it.",
+        )
+    return Window(first, last + timedelta(days=1))

@@ -1,0 +1,173 @@
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import dash
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from app import create_app
+from components.status import STATUS_COLORS, status_color
+from db.models import EXECUTION_STATUSES
+from pages import _context
+from settings import load_settings
+from tests.factories import create_template
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> dash.Dash:
+    """The app on its default database, a SQLite file that serving static routes never opens."""
+    return create_app(load_settings({"DATA_DIR": str(tmp_path)}))
+
+
+@pytest.fixture
+def db_app(tmp_path: Path, session_factory: sessionmaker[Session]) -> dash.Dash:
+    """The app on a migrated database, once on SQLite and once on PostgreSQL."""
+    return create_app(load_settings({"DATA_DIR": str(tmp_path)}), session_factory=session_factory)
+
+
+@pytest.fixture
+def client(app: dash.Dash) -> Iterator[FlaskClient]:
+    with app.server.test_client() as client:
+        yield client
+
+
+def _text(component: Any) -> str:
+    """All the text in a component tree, for asserting on what a page says."""
+    if isinstance(component, str | int | float):
+        return str(component)
+    if isinstance(component, list | tuple):
+        return " ".join(_text(child) for child in component)
+    children = getattr(component, "children", None)
+    return "" if children is None else _text(children)
+
+
+def _render(app: dash.Dash, page_module: str) -> str:
+    with app.server.test_request_context("/"):
+        return _text(sys.modules[page_module].layout())
+
+
+def test_home_page_is_served_as_html(client: FlaskClient) -> None:
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    assert "<title>Report Builder</title>" in response.text
+
+
+def test_pages_link_to_self_served_stylesheets_not_a_cdn(client: FlaskClient) -> None:
+    html = client.get("/").text
+
+    assert 'href="/vendor/bootstrap/css/bootstrap.min.css' in html
+    assert 'href="/vendor/bootstrap-icons/bootstrap-icons.min.css' in html
+    assert "cdn" not in html.lower()
+
+
+def test_bootstrap_css_is_served_from_the_installed_package(client: FlaskClient) -> None:
+    response = client.get("/vendor/bootstrap/css/bootstrap.min.css")
+
+    assert response.status_code == 200
+    assert response.mimetype == "text/css"
+    assert b"Bootstrap" in response.data[:200]
+
+
+def test_bootstrap_icons_css_and_font_are_served(client: FlaskClient) -> None:
+    css = client.get("/vendor/bootstrap-icons/bootstrap-icons.min.css")
+    # The stylesheet names its fonts relative to itself: fonts/bootstrap-icons.woff2.
+    font = client.get("/vendor/bootstrap-icons/fonts/bootstrap-icons.woff2")
+
+    assert css.status_code == 200
+    assert css.mimetype == "text/css"
+    assert b'url("fonts/bootstrap-icons.woff2' in css.data
+    assert font.status_code == 200
+    assert font.mimetype == "font/woff2"
+    assert font.data[:4] == b"wOF2"
+
+
+# Targets that exist next to the bootstrap package (site-packages) and in the project root.
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/vendor/bootstrap/..%2fjs_lib_bootstrap_icons%2f__init__.py",
+        "/vendor/bootstrap/../js_lib_bootstrap_icons/__init__.py",
+        "/vendor/bootstrap/%2e%2e/js_lib_bootstrap_icons/__init__.py",
+        "/vendor/bootstrap/" + "..%2f" * 5 + "settings.py",
+        "/vendor/bootstrap-icons/" + "..%2F" * 4 + "__init__.py",
+        "/vendor/bootstrap//etc/passwd",
+        "/vendor/bootstrap/%2fetc%2fpasswd",
+    ],
+)
+def test_vendor_routes_do_not_serve_files_outside_their_package(
+    client: FlaskClient, path: str
+) -> None:
+    response = client.get(path)
+
+    # Either the vendor route refuses, or the path falls through to Dash's page shell (whose
+    # 404 page then shows): never the file itself.
+    assert response.status_code == 404 or (
+        response.mimetype == "text/html" and b"react-entry-point" in response.data
+    )
+    assert b"load_settings" not in response.data
+    assert b"Repackaged" not in response.data
+    assert b"root:x:0:0" not in response.data
+
+
+def test_health_endpoint_answers_ok(client: FlaskClient) -> None:
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.text == "OK"
+
+
+def test_navbar_links_every_section(client: FlaskClient, app: dash.Dash) -> None:
+    navbar = _text(app.layout)
+
+    for label in ("Report Builder", "Home", "Dashboards", "Runs", "Admin"):
+        assert label in navbar
+    paths = {page["path"] for page in dash.page_registry.values()}
+    assert {"/", "/report-builder", "/dashboards", "/runs", "/admin/queues"} <= paths
+
+
+def test_app_stores_the_session_factory_and_settings_for_pages(
+    db_app: dash.Dash, session_factory: sessionmaker[Session]
+) -> None:
+    with db_app.server.test_request_context("/"):
+        assert _context.get_session_factory() is session_factory
+        assert _context.get_settings().web_port == 8050
+
+
+def test_home_page_lists_the_templates_in_the_database(db_app: dash.Dash, session: Session) -> None:
+    create_template(session=session, name="Reach and frequency", category="Reach")
+    create_template(
+        session=session,
+        name="Path to conversion",
+        category="Attribution",
+        parameter_definitions=[{"name": "lookback", "type": "integer"}],
+    )
+    session.commit()
+
+    text = _render(db_app, "pages.home")
+
+    assert "Reach and frequency" in text
+    assert "Path to conversion" in text
+    assert "1 parameter" in text
+    assert "2 templates" in text
+
+
+def test_home_page_explains_how_to_get_templates_when_there_are_none(
+    db_app: dash.Dash,
+) -> None:
+    text = _render(db_app, "pages.home")
+
+    assert "No templates yet" in text
+    assert "reportbuilder seed-demo" in text
+
+
+def test_every_execution_status_has_its_own_colour() -> None:
+    assert set(STATUS_COLORS) == set(EXECUTION_STATUSES)
+    assert len(set(STATUS_COLORS.values())) == len(STATUS_COLORS)
+    assert status_color("no-such-status") not in STATUS_COLORS.values()

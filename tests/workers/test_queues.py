@@ -1,0 +1,97 @@
+"""Enqueueing by name on real Redis: one job per execution, and stopping it queued or running."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from rq import Queue
+from rq.job import Job, JobStatus
+
+from services.runtime import (
+    EXECUTIONS_QUEUE,
+    RUN_EXECUTION_JOB,
+    enqueue_by_name,
+    enqueue_execution,
+    redis_connection,
+    stop_execution_job,
+)
+from tests.workers.helpers import PROJECT_ROOT, TEST_SECRET_KEY
+
+
+def test_enqueue_by_name_refuses_an_unknown_queue(redis_url: str) -> None:
+    with pytest.raises(ValueError, match="unknown queue"):
+        enqueue_by_name("time.sleep", connection=redis_connection(redis_url), queue_name="nope")
+
+
+def test_an_execution_is_enqueued_once_with_its_id_as_job_id(redis_url: str) -> None:
+    connection = redis_connection(redis_url)
+
+    first = enqueue_execution(connection, "exe_once0001")
+    second = enqueue_execution(connection, "exe_once0001")
+
+    assert first == second == "exe_once0001"
+    queue = Queue(EXECUTIONS_QUEUE, connection=connection)
+    assert queue.job_ids == ["exe_once0001"]
+    job = Job.fetch("exe_once0001", connection=connection)
+    assert job.func_name == RUN_EXECUTION_JOB
+    assert job.args == ("exe_once0001",)
+
+
+def test_an_execution_whose_job_ended_is_enqueued_again(redis_url: str) -> None:
+    connection = redis_connection(redis_url)
+    enqueue_execution(connection, "exe_again001")
+    stop_execution_job(connection, "exe_again001")
+    assert Job.fetch("exe_again001", connection=connection).get_status() == JobStatus.CANCELED
+
+    enqueue_execution(connection, "exe_again001")
+
+    assert Job.fetch("exe_again001", connection=connection).get_status() == JobStatus.QUEUED
+    assert Queue(EXECUTIONS_QUEUE, connection=connection).job_ids == ["exe_again001"]
+
+
+def test_stopping_a_queued_execution_takes_it_off_the_queue(redis_url: str) -> None:
+    connection = redis_connection(redis_url)
+    enqueue_execution(connection, "exe_queued01")
+
+    stop_execution_job(connection, "exe_queued01")
+
+    assert Queue(EXECUTIONS_QUEUE, connection=connection).job_ids == []
+    stop_execution_job(connection, "exe_queued01")  # again: nothing to do
+    stop_execution_job(connection, "exe_unknown1")  # never enqueued: nothing to do
+
+
+def test_stopping_a_running_execution_stops_the_worker_job(redis_url: str) -> None:
+    connection = redis_connection(redis_url)
+    job_id = enqueue_by_name(
+        "time.sleep",
+        connection=connection,
+        queue_name=EXECUTIONS_QUEUE,
+        args=(60,),
+        job_id="exe_running1",
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "cli", "worker", "--burst", "--queue", EXECUTIONS_QUEUE],
+        env={**os.environ, "REDIS_URL": redis_url, "SECRET_KEY": TEST_SECRET_KEY},
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        job = Job.fetch(job_id, connection=connection)
+        deadline = time.monotonic() + 30
+        while job.get_status() != JobStatus.STARTED and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert job.get_status() == JobStatus.STARTED
+
+        stop_execution_job(connection, job_id)
+
+        assert worker.wait(timeout=30) == 0
+        assert job.get_status() == JobStatus.STOPPED
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()

@@ -1,0 +1,50 @@
+"""Start the long-running RQ processes: a worker and the scheduler."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from rq import Worker
+from rq_scheduler import Scheduler
+
+from services.runtime import MAINTENANCE_QUEUE, redis_connection
+from workers.periodic import PERIODIC_JOBS, PeriodicJob, register_periodic_jobs
+from workers.queues import WORKER_QUEUES
+
+#: Seconds between the scheduler's polls: the goal is a slot enqueued within 5 s of its time.
+SCHEDULER_POLL_SECONDS = 1
+
+log = logging.getLogger(__name__)
+
+
+def run_worker(
+    redis_url: str,
+    *,
+    queues: Sequence[str] = WORKER_QUEUES,
+    burst: bool = False,
+    name: str | None = None,
+) -> bool:
+    """Serve `queues` until stopped (or until they are empty with `burst`).
+
+    Returns whether any job was processed. SIGTERM/SIGINT stop it after the current job;
+    a second one stops it at once.
+    """
+    connection = redis_connection(redis_url)
+    worker = Worker(list(queues), connection=connection, name=name)
+    return worker.work(burst=burst, logging_level="INFO")
+
+
+def run_scheduler(
+    redis_url: str,
+    *,
+    interval: float = SCHEDULER_POLL_SECONDS,
+    periodic_jobs: tuple[PeriodicJob, ...] = PERIODIC_JOBS,
+    burst: bool = False,
+) -> None:
+    """Register the periodic jobs, then move due jobs onto their queues until stopped."""
+    connection = redis_connection(redis_url)
+    scheduler = Scheduler(queue_name=MAINTENANCE_QUEUE, connection=connection, interval=interval)
+    job_ids = register_periodic_jobs(scheduler, periodic_jobs)
+    log.info("periodic jobs registered: %s", ", ".join(job_ids))
+    scheduler.run(burst=burst)
