@@ -38,7 +38,7 @@ from services.pages import DEFAULT_LIMIT, Page, clamp
 from services.parameters import validate
 from services.reports import get_report_row
 from services.results import ResultsStore
-from services.runtime import enqueue_execution, stop_execution_job
+from services.runtime import dequeue_execution, enqueue_execution
 from services.templates import definitions_of, get_template_row, today_in
 from services.users import Actor
 from services.windows import Window, default_window, freshest_day, midnight, requested_window
@@ -377,7 +377,7 @@ def cancel_execution(
     if not changed:
         raise Conflict(f"The run has already ended ({execution.status}).")
     if redis is not None:
-        stop_execution_job(redis, execution.execution_id)
+        dequeue_execution(redis, execution.execution_id)
     return execution_info(session=session, execution_uuid=execution.id)
 
 

@@ -105,18 +105,33 @@ def enqueue_execution(
     raise RuntimeError(f"could not enqueue {execution_id!r}: its job id keeps being taken")
 
 
-def stop_execution_job(connection: Redis, execution_id: str) -> None:
-    """Take the run of `execution_id` off the queue, or stop it if a worker is running it."""
+def dequeue_execution(connection: Redis, execution_id: str) -> None:
+    """Take the run of `execution_id` off the queue if it is still waiting.
+
+    A running one is left alone: its worker watches the row and interrupts the query once
+    it is cancelled, so the job ends cleanly (see services.run_worker).
+    """
     try:
         job = Job.fetch(execution_id, connection=connection)
     except NoSuchJobError:
         return
-    # Either call may find the job already moved on (finished, stopped); that is fine.
+    with contextlib.suppress(InvalidJobOperation, NoSuchJobError):
+        if job.get_status() not in {*_ENDED_STATES, JobStatus.STARTED}:
+            job.cancel()
+
+
+def kill_execution_job(connection: Redis, execution_id: str) -> bool:
+    """Stop a running job by killing its work horse: the last resort for a run that does
+    not answer a cancel. False when the job is not running."""
+    try:
+        job = Job.fetch(execution_id, connection=connection)
+    except NoSuchJobError:
+        return False
     with contextlib.suppress(InvalidJobOperation, NoSuchJobError):
         if job.get_status() == JobStatus.STARTED:
             send_stop_job_command(connection, execution_id)
-        elif job.get_status() not in _ENDED_STATES:
-            job.cancel()
+            return True
+    return False
 
 
 def last_scheduler_tick(*, connection: Redis) -> datetime | None:

@@ -134,3 +134,17 @@ def authenticate_token(*, session: Session, token: str) -> Actor | None:
 def get_actor(*, session: Session, user_uuid: uuid.UUID) -> Actor | None:
     user = session.get(User, user_uuid)
     return actor_of(user) if user is not None and user.is_active else None
+
+
+#: The account the `reportbuilder` command acts as: an admin that cannot sign in.
+SYSTEM_EMAIL = "system@reportbuilder.local"
+
+
+def system_actor(*, session: Session) -> Actor:
+    """The command line's own admin account, created on first use (no password, no token)."""
+    user = session.scalar(select(User).where(User.email == SYSTEM_EMAIL))
+    if user is None:
+        user = User(email=SYSTEM_EMAIL, name="reportbuilder command", role="admin")
+        session.add(user)
+        session.commit()
+    return actor_of(user)

@@ -17,7 +17,8 @@ from services.runtime import (
     enqueue_by_name,
     enqueue_execution,
     redis_connection,
-    stop_execution_job,
+    dequeue_execution,
+    kill_execution_job,
 )
 from tests.workers.helpers import PROJECT_ROOT, TEST_SECRET_KEY
 
@@ -44,7 +45,7 @@ def test_an_execution_is_enqueued_once_with_its_id_as_job_id(redis_url: str) -> 
 def test_an_execution_whose_job_ended_is_enqueued_again(redis_url: str) -> None:
     connection = redis_connection(redis_url)
     enqueue_execution(connection, "exe_again001")
-    stop_execution_job(connection, "exe_again001")
+    dequeue_execution(connection, "exe_again001")
     assert Job.fetch("exe_again001", connection=connection).get_status() == JobStatus.CANCELED
 
     enqueue_execution(connection, "exe_again001")
@@ -53,18 +54,18 @@ def test_an_execution_whose_job_ended_is_enqueued_again(redis_url: str) -> None:
     assert Queue(EXECUTIONS_QUEUE, connection=connection).job_ids == ["exe_again001"]
 
 
-def test_stopping_a_queued_execution_takes_it_off_the_queue(redis_url: str) -> None:
+def test_dequeuing_a_waiting_execution_takes_it_off_the_queue(redis_url: str) -> None:
     connection = redis_connection(redis_url)
     enqueue_execution(connection, "exe_queued01")
 
-    stop_execution_job(connection, "exe_queued01")
+    dequeue_execution(connection, "exe_queued01")
 
     assert Queue(EXECUTIONS_QUEUE, connection=connection).job_ids == []
-    stop_execution_job(connection, "exe_queued01")  # again: nothing to do
-    stop_execution_job(connection, "exe_unknown1")  # never enqueued: nothing to do
+    dequeue_execution(connection, "exe_queued01")  # again: nothing to do
+    dequeue_execution(connection, "exe_unknown1")  # never enqueued: nothing to do
 
 
-def test_stopping_a_running_execution_stops_the_worker_job(redis_url: str) -> None:
+def test_a_running_job_is_left_to_its_worker_but_can_be_killed(redis_url: str) -> None:
     connection = redis_connection(redis_url)
     job_id = enqueue_by_name(
         "time.sleep",
@@ -87,7 +88,9 @@ def test_stopping_a_running_execution_stops_the_worker_job(redis_url: str) -> No
             time.sleep(0.1)
         assert job.get_status() == JobStatus.STARTED
 
-        stop_execution_job(connection, job_id)
+        dequeue_execution(connection, job_id)  # a running job is the worker's to stop
+        assert job.get_status() == JobStatus.STARTED
+        assert kill_execution_job(connection, job_id)
 
         assert worker.wait(timeout=30) == 0
         assert job.get_status() == JobStatus.STOPPED

@@ -1,0 +1,189 @@
+"""ReportService: create (with a dashboard), get, list with filters, update, delete."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db.models import Dashboard, DashboardWidget, ReportSchedule
+from services.errors import ParameterError, ReportNotFound, ValidationFailed
+from services.reports import create_report, delete_report, get_report, list_reports, update_report
+from tests.services.conftest import World
+
+
+def test_creating_a_report_generates_its_dashboard_from_the_template(
+    session: Session, world: World
+) -> None:
+    report = create_report(
+        session=session,
+        actor=world.owner,
+        template_id="numbers",
+        instance_id="wh",
+        name="  Weekly numbers ",
+        parameters={"below": "20"},
+        frequency="weekly",
+        timezone="Europe/Berlin",
+        notification_emails=["Ops@Example.com", "ops@example.com"],
+    )
+    assert report.report_id.startswith("rpt_")
+    assert (report.name, report.frequency, report.timezone) == (
+        "Weekly numbers",
+        "weekly",
+        "Europe/Berlin",
+    )
+    assert report.owner_email == "owner@example.com"
+    assert report.state == "active" and report.execution_count == 0
+    assert report.parameters == {"below": "20"}
+    assert report.notification_emails == ("ops@example.com",)
+    dashboard = session.scalars(select(Dashboard)).one()
+    assert report.dashboard_id == dashboard.dashboard_id
+    widgets = session.scalars(select(DashboardWidget)).all()
+    assert [(w.widget_type, w.title) for w in widgets] == [("table", "Rows")]
+    # by UUID as well as by slug
+    assert get_report(session=session, actor=world.owner, report_id=str(report.uuid)) == report
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"name": "  "}, "name"),
+        ({"frequency": "hourly"}, "frequency"),
+        ({"timezone": "Mars/Olympus"}, "timezone"),
+        ({"notification_emails": ["not-an-address"]}, "notification_emails"),
+    ],
+)
+def test_invalid_report_fields_are_field_errors(
+    session: Session, world: World, fields: dict[str, object], field: str
+) -> None:
+    values: dict[str, object] = {"name": "R", **fields}
+    with pytest.raises(ParameterError) as refused:
+        create_report(
+            session=session,
+            actor=world.owner,
+            template_id="numbers",
+            instance_id="wh",
+            **values,  # type: ignore[arg-type]
+        )
+    assert refused.value.field == field
+
+
+def test_invalid_parameters_are_reported_per_field(session: Session, world: World) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        create_report(
+            session=session,
+            actor=world.owner,
+            template_id="numbers",
+            instance_id="wh",
+            name="R",
+            parameters={"below": "many"},
+        )
+    assert refused.value.errors == {"parameters.below": "Enter a whole number."}
+
+
+def test_listing_filters_sorts_and_pages(session: Session, world: World) -> None:
+    names = ["Alpha", "Beta", "Gamma"]
+    for index, name in enumerate(names):
+        create_report(
+            session=session,
+            actor=world.owner,
+            template_id="numbers",
+            instance_id="wh",
+            name=name,
+            frequency="daily" if index else "once",
+        )
+    create_report(
+        session=session, actor=world.other, template_id="numbers", instance_id="wh", name="Other"
+    )
+    mine = list_reports(session=session, actor=world.owner, sort="name", descending=False)
+    assert [r.name for r in mine.items] == names and mine.total == 3
+    assert [r.name for r in list_reports(session=session, actor=world.admin).items] == [
+        "Other",
+        "Gamma",
+        "Beta",
+        "Alpha",
+    ]
+    daily = list_reports(session=session, actor=world.owner, frequency="daily")
+    assert {r.name for r in daily.items} == {"Beta", "Gamma"}
+    assert [
+        r.name for r in list_reports(session=session, actor=world.owner, search="amm").items
+    ] == ["Gamma"]
+    by_owner = list_reports(session=session, actor=world.admin, owner_id="other@example.com")
+    assert [r.name for r in by_owner.items] == ["Other"]
+    assert list_reports(session=session, actor=world.owner, instance_id="nope").total == 0
+    page = list_reports(
+        session=session, actor=world.owner, sort="name", descending=False, page=2, limit=2
+    )
+    assert (page.total, [r.name for r in page.items]) == (3, ["Gamma"])
+    with pytest.raises(ParameterError):
+        list_reports(session=session, actor=world.owner, sort="password_hash")
+
+
+def test_state_follows_activity_and_the_schedule(session: Session, world: World) -> None:
+    report = create_report(
+        session=session, actor=world.owner, template_id="numbers", instance_id="wh", name="R"
+    )
+    session.add(
+        ReportSchedule(
+            report_uuid=report.uuid,
+            schedule_type="daily",
+            cron_expression="0 6 * * *",
+            is_paused=True,
+        )
+    )
+    session.commit()
+    assert (
+        get_report(session=session, actor=world.owner, report_id=report.report_id).state == "paused"
+    )
+    assert [
+        r.report_id for r in list_reports(session=session, actor=world.owner, state="paused").items
+    ] == [report.report_id]
+    update_report(
+        session=session, actor=world.owner, report_id=report.report_id, changes={"is_active": False}
+    )
+    assert list_reports(session=session, actor=world.owner, state="inactive").total == 1
+
+
+def test_update_changes_only_known_fields_and_validates_them(
+    session: Session, world: World
+) -> None:
+    report = create_report(
+        session=session, actor=world.owner, template_id="numbers", instance_id="wh", name="R"
+    )
+    updated = update_report(
+        session=session,
+        actor=world.owner,
+        report_id=report.report_id,
+        changes={"name": "Renamed", "parameters": {"below": 3}, "description": "d"},
+    )
+    assert (updated.name, updated.parameters, updated.updated_at >= report.updated_at) == (
+        "Renamed",
+        {"below": 3},
+        True,
+    )
+    with pytest.raises(ValidationFailed) as refused:
+        update_report(
+            session=session,
+            actor=world.owner,
+            report_id=report.report_id,
+            changes={"owner_uuid": str(world.other.id)},
+        )
+    assert refused.value.errors == {"owner_uuid": "This field cannot be changed."}
+    with pytest.raises(ValidationFailed):
+        update_report(
+            session=session,
+            actor=world.owner,
+            report_id=report.report_id,
+            changes={"parameters": {"below": -5}},
+        )
+
+
+def test_delete_removes_the_report_and_its_dashboard(session: Session, world: World) -> None:
+    report = create_report(
+        session=session, actor=world.owner, template_id="numbers", instance_id="wh", name="R"
+    )
+    delete_report(session=session, actor=world.owner, report_id=report.report_id)
+    with pytest.raises(ReportNotFound):
+        get_report(session=session, actor=world.owner, report_id=report.report_id)
+    assert session.scalar(select(func.count()).select_from(Dashboard)) == 0
+    assert session.scalar(select(func.count()).select_from(DashboardWidget)) == 0
