@@ -14,11 +14,11 @@ from rq.job import Job, JobStatus
 from services.runtime import (
     EXECUTIONS_QUEUE,
     RUN_EXECUTION_JOB,
+    dequeue_execution,
     enqueue_by_name,
     enqueue_execution,
-    redis_connection,
-    dequeue_execution,
     kill_execution_job,
+    redis_connection,
 )
 from tests.workers.helpers import PROJECT_ROOT, TEST_SECRET_KEY
 
