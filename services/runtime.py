@@ -13,7 +13,6 @@ from typing import Any
 
 from redis import Redis
 from rq import Queue
-from rq.command import send_stop_job_command
 from rq.exceptions import DuplicateJobError, InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
 
@@ -109,7 +108,8 @@ def dequeue_execution(connection: Redis, execution_id: str) -> None:
     """Take the run of `execution_id` off the queue if it is still waiting.
 
     A running one is left alone: its worker watches the row and interrupts the query once
-    it is cancelled, so the job ends cleanly (see services.run_worker).
+    it is cancelled, so the job ends cleanly (see services.run_worker). Workers run jobs
+    in their own process (workers/runtime.py), so there is no work horse to kill.
     """
     try:
         job = Job.fetch(execution_id, connection=connection)
@@ -118,20 +118,6 @@ def dequeue_execution(connection: Redis, execution_id: str) -> None:
     with contextlib.suppress(InvalidJobOperation, NoSuchJobError):
         if job.get_status() not in {*_ENDED_STATES, JobStatus.STARTED}:
             job.cancel()
-
-
-def kill_execution_job(connection: Redis, execution_id: str) -> bool:
-    """Stop a running job by killing its work horse: the last resort for a run that does
-    not answer a cancel. False when the job is not running."""
-    try:
-        job = Job.fetch(execution_id, connection=connection)
-    except NoSuchJobError:
-        return False
-    with contextlib.suppress(InvalidJobOperation, NoSuchJobError):
-        if job.get_status() == JobStatus.STARTED:
-            send_stop_job_command(connection, execution_id)
-            return True
-    return False
 
 
 def last_scheduler_tick(*, connection: Redis) -> datetime | None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from rq import Worker
+from rq.worker import SimpleWorker
 from rq_scheduler import Scheduler
 
+import workers.jobs  # noqa: F401  (loaded before the first job: see run_worker)
 from services.runtime import MAINTENANCE_QUEUE, redis_connection
 from workers.periodic import PERIODIC_JOBS, PeriodicJob, register_periodic_jobs
 from workers.queues import WORKER_QUEUES
@@ -18,6 +19,13 @@ SCHEDULER_POLL_SECONDS = 1
 log = logging.getLogger(__name__)
 
 
+# Jobs run in the worker process itself (RQ's SimpleWorker), not in a work horse forked per
+# job: the imports, the database connection pool, compiled statements and the DuckDB
+# library stay warm, which takes a run's overhead from ~110 ms to ~40 ms
+# (benchmarks/bench_execution.py). The price: a job that crashes the interpreter takes the
+# worker down with it; the reconciler then retries or fails its run, and the process
+# manager restarts the worker. Cancels do not need a horse to kill: the running job's
+# cancel watch interrupts the engine's statement (services/run_worker.py).
 def run_worker(
     redis_url: str,
     *,
@@ -31,7 +39,7 @@ def run_worker(
     a second one stops it at once.
     """
     connection = redis_connection(redis_url)
-    worker = Worker(list(queues), connection=connection, name=name)
+    worker = SimpleWorker(list(queues), connection=connection, name=name)
     return worker.work(burst=burst, logging_level="INFO")
 
 
