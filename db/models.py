@@ -287,6 +287,12 @@ class ReportExecution(TimestampMixin, Base):
     time_window_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
     scheduled_for: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempt: Mapped[int] = mapped_column(Integer, default=1)
+    #: NULL while held back (concurrency limit, retry backoff); set when enqueued.
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Written every few seconds by the worker running it (see services.run_worker).
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: A held run is not released before this time (retry backoff).
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -387,3 +393,5 @@ class ReportDataCollection(TimestampMixin, Base):
     completed_segments: Mapped[int] = mapped_column(Integer, default=0)
     failed_segments: Mapped[int] = mapped_column(Integer, default=0)
     error_message: Mapped[str | None] = mapped_column(Text)
+    #: When the e-mail about the backfill's end went out; NULL until then.
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

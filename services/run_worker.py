@@ -78,6 +78,7 @@ def perform_execution(
     with _CancelWatch(session_factory, execution_uuid, running):
         try:
             batches = engine.execute(rendered.sql, rendered.binds, timeout, running)
+            # Every engine yields at least one batch, empty or not: it carries the schema.
             first = next(batches)
             with store.open_writer(location, first.schema) as sink:
                 for batch in _chain(first, batches):

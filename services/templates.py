@@ -6,13 +6,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from db.models import QueryTemplate
-from services.errors import TemplateNotFound
+from services.errors import ParameterError, TemplateNotFound
 from services.parameters import ParameterDefinition, parse_definitions, validate
 from services.sql_templates import preview_sql
 from services.windows import default_window, freshest_day
@@ -141,7 +141,13 @@ def get_template(*, session: Session, template_id: str) -> TemplateDetail:
 
 def today_in(timezone: str, now: datetime | None = None) -> date:
     """The calendar day in `timezone`: what relative date presets count from."""
-    return (now or datetime.now(UTC)).astimezone(ZoneInfo(timezone)).date()
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ParameterError(
+            "timezone", f"Unknown time zone {timezone!r}; use an IANA name."
+        ) from None
+    return (now or datetime.now(UTC)).astimezone(zone).date()
 
 
 def validate_parameters(

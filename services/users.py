@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.models import ROLES, Instance, InstanceAccess, User
@@ -17,6 +18,8 @@ from services.secrets import hash_api_token, hash_password, new_api_token, verif
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}$")
 #: Shortest password accepted.
 MIN_PASSWORD_LENGTH = 8
+#: The account the `reportbuilder` command acts as: an admin that cannot sign in.
+SYSTEM_EMAIL = "system@reportbuilder.local"
 
 
 class UserNotFound(NotFound):
@@ -67,6 +70,8 @@ def create_user(
         raise ParameterError("role", f"Choose one of: {', '.join(ROLES)}.")
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         raise ParameterError("password", f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+    if email == SYSTEM_EMAIL:
+        raise ParameterError("email", "This address belongs to the reportbuilder command.")
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise UserExists(f"A user with the e-mail {email} exists already.")
     user = User(
@@ -102,6 +107,8 @@ def grant_instance(*, session: Session, email: str, instance_id: str) -> None:
 def create_api_token(*, session: Session, email: str) -> str:
     """A new API token for the user (replacing any previous one); shown once."""
     user = _user_by_email(session, email)
+    if user.email == SYSTEM_EMAIL:
+        raise ParameterError("email", "The reportbuilder command's account takes no token.")
     token = new_api_token()
     user.api_token_hash = hash_api_token(token)
     session.flush()
@@ -136,15 +143,15 @@ def get_actor(*, session: Session, user_uuid: uuid.UUID) -> Actor | None:
     return actor_of(user) if user is not None and user.is_active else None
 
 
-#: The account the `reportbuilder` command acts as: an admin that cannot sign in.
-SYSTEM_EMAIL = "system@reportbuilder.local"
-
-
 def system_actor(*, session: Session) -> Actor:
     """The command line's own admin account, created on first use (no password, no token)."""
     user = session.scalar(select(User).where(User.email == SYSTEM_EMAIL))
     if user is None:
-        user = User(email=SYSTEM_EMAIL, name="reportbuilder command", role="admin")
-        session.add(user)
-        session.commit()
+        try:
+            user = User(email=SYSTEM_EMAIL, name="reportbuilder command", role="admin")
+            session.add(user)
+            session.commit()
+        except IntegrityError:  # another process created it first
+            session.rollback()
+            user = session.scalars(select(User).where(User.email == SYSTEM_EMAIL)).one()
     return actor_of(user)

@@ -58,8 +58,13 @@ class DuckDBEngine(Engine):
         try:
             with Deadline(timeout, connection.interrupt) as deadline:
                 try:
-                    relation = connection.sql(sql, params=binds)
-                    yield from relation.to_arrow_reader(BATCH_ROWS)
+                    reader = connection.sql(sql, params=binds).to_arrow_reader(BATCH_ROWS)
+                    empty = True
+                    for batch in reader:
+                        empty = False
+                        yield batch
+                    if empty:  # still one batch, so the result's columns are known
+                        yield pa.RecordBatch.from_pylist([], schema=reader.schema)
                 except duckdb.InterruptException:
                     if deadline.expired.is_set():
                         raise QueryTimeout(timeout_message(timeout)) from None

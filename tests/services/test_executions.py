@@ -13,7 +13,7 @@ from rq import Queue
 from rq.job import Job
 from sqlalchemy.orm import Session
 
-from services.errors import Conflict, ValidationFailed
+from services.errors import Conflict, ParameterError, ValidationFailed
 from services.executions import (
     cancel_execution,
     get_execution,
@@ -286,3 +286,37 @@ def test_listing_filters_by_status_trigger_report_and_dates(session: Session, wo
     assert ids(end_date=date(2000, 1, 1)) == []
     page = list_executions(session=session, actor=world.owner, page=2, limit=1)
     assert (page.total, [e.execution_id for e in page.items]) == (2, [adhoc.execution_id])
+
+
+def test_a_run_that_selects_no_rows_completes_with_an_empty_result(
+    session: Session, world: World, redis: Redis, worker_env: dict[str, str], store: ResultsStore
+) -> None:
+    queued = run_template(
+        session=session,
+        redis=redis,
+        actor=world.owner,
+        template_id="numbers",
+        instance_id="wh",
+        parameters={"below": 0},
+    )
+    run_worker_burst(worker_env)
+
+    done = get_execution(session=session, actor=world.owner, execution_id=queued.execution_id)
+    assert (done.status, done.row_count) == ("completed", 0), done.error_message
+    preview = preview_result(
+        session=session, actor=world.owner, store=store, execution_id=queued.execution_id
+    )
+    assert (preview.columns, preview.rows) == (["x", "label"], [])
+
+
+def test_an_unknown_time_zone_is_a_field_error(session: Session, world: World) -> None:
+    with pytest.raises(ParameterError) as refused:
+        run_template(
+            session=session,
+            redis=None,
+            actor=world.owner,
+            template_id="numbers",
+            instance_id="wh",
+            timezone="Mars/Olympus",
+        )
+    assert refused.value.field == "timezone"
