@@ -17,6 +17,7 @@ from dash import html
 from flask import Flask, Response, send_from_directory
 from sqlalchemy.orm import Session, sessionmaker
 
+import webauth
 from components.navbar import create_navbar
 from db.session import make_engine, make_session_factory
 from pages import _context
@@ -84,6 +85,7 @@ def create_app(
     server = app.server
     server.secret_key = settings.secret_key
     _context.bind(server, settings=settings, session_factory=session_factory)
+    webauth.install(server, secure_cookies=settings.secure_cookies)
     _add_vendor_routes(server)
 
     app.layout = html.Div(

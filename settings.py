@@ -31,6 +31,7 @@ class Settings:
     web_host: str
     web_port: int
     demo_instance: bool
+    secure_cookies: bool
 
     @property
     def uses_embedded_redis(self) -> bool:
@@ -61,6 +62,7 @@ SETTINGS_HELP: dict[str, str] = {
     "WEB_HOST": "Address the web app listens on (default: 127.0.0.1).",
     "WEB_PORT": "Port the web app listens on (default: 8050).",
     "DEMO_INSTANCE": "Create the demo DuckDB instance on first start: 1 or 0 (default: 1).",
+    "SECURE_COOKIES": "Send cookies over HTTPS only: set 1 behind TLS (default: 0).",
 }
 
 
@@ -83,4 +85,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         web_host=env.get("WEB_HOST") or "127.0.0.1",
         web_port=int(port_text),
         demo_instance=(env.get("DEMO_INSTANCE") or "1") not in {"0", "false", "no"},
+        secure_cookies=(env.get("SECURE_COOKIES") or "0") in {"1", "true", "yes"},
     )

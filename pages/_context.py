@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import quote
 
+from dash import dcc
 from flask import Flask, current_app
 from sqlalchemy.orm import Session, sessionmaker
 
+import webauth
 from db.session import session_scope
+from services.users import Actor
 from settings import Settings
 
 #: Flask config key holding the `sessionmaker` of the metadata database.
@@ -43,3 +47,13 @@ def db_session() -> Iterator[Session]:
     """A session for one page load or callback: commits at the end, rolls back on error."""
     with session_scope(get_session_factory()) as session:
         yield session
+
+
+def current_actor() -> Actor | None:
+    """The signed-in user of this request (session cookie or API token), or None."""
+    return webauth.current_actor()
+
+
+def sign_in_redirect(path: str) -> dcc.Location:
+    """What a page shows someone not signed in: a redirect to the login page and back."""
+    return dcc.Location(id="auth-redirect", href=f"/login?next={quote(path)}")

@@ -256,6 +256,9 @@ def submit(session: Session, redis: Redis | None, executions: list[ReportExecuti
     """Commit the pending rows, then enqueue them; a Redis failure loses nothing (the
     reconciler enqueues what is still pending)."""
     ids = [e.execution_id for e in executions]
+    queued_at = datetime.now(UTC)
+    for execution in executions:
+        execution.queued_at = queued_at
     session.commit()
     if redis is None:
         return

@@ -1,0 +1,394 @@
+"""Backfills: one report over a past range, cut into calendar-aligned segments, one run
+per segment, released so that an instance never has more than max_concurrency in flight."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from redis import Redis
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from db.models import (
+    MAX_LOOKBACK_DAYS,
+    SEGMENT_TYPES,
+    Instance,
+    QueryTemplate,
+    ReportDataCollection,
+    ReportDefinition,
+    ReportExecution,
+)
+from db.session import rowcount
+from services.access import require_editor
+from services.errors import Conflict, NotFound, ParameterError, ValidationFailed
+from services.executions import ExecutionInfo, execution_info, new_execution
+from services.parameters import validate
+from services.reports import get_report_row
+from services.runtime import dequeue_execution, enqueue_execution
+from services.templates import definitions_of, today_in
+from services.users import Actor
+from services.windows import Window, freshest_day
+
+#: Statuses of a run that has ended.
+ENDED = ("completed", "failed", "cancelled")
+
+
+class BackfillNotFound(NotFound):
+    kind = "backfill"
+
+
+def next_boundary(day: date, segment_type: str) -> date:
+    """The first day of the segment after the one holding `day`."""
+    if segment_type == "daily":
+        return day + timedelta(days=1)
+    if segment_type == "weekly":  # ISO weeks: Monday to Sunday
+        return day + timedelta(days=7 - day.weekday())
+    months = 1 if segment_type == "monthly" else 3
+    first_month = day.month - 1 if segment_type == "monthly" else 3 * ((day.month - 1) // 3)
+    index = day.year * 12 + first_month + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def segments(window: Window, segment_type: str) -> list[Window]:
+    """`window` cut at calendar boundaries; the first and last pieces are clipped."""
+    if segment_type not in SEGMENT_TYPES:
+        raise ParameterError("segment_type", f"Choose one of: {', '.join(SEGMENT_TYPES)}.")
+    pieces: list[Window] = []
+    start = window.start
+    while start < window.end:
+        end = min(next_boundary(start, segment_type), window.end)
+        pieces.append(Window(start, end))
+        start = end
+    return pieces
+
+
+def backfill_window(lookback_days: int, end_date: date, freshest: date) -> Window:
+    """The `lookback_days` whole days ending with `end_date` (capped by freshness)."""
+    if not 1 <= lookback_days <= MAX_LOOKBACK_DAYS:
+        raise ParameterError("lookback_days", f"Look back between 1 and {MAX_LOOKBACK_DAYS} days.")
+    last = min(end_date, freshest)
+    return Window(last - timedelta(days=lookback_days - 1), last + timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class BackfillInfo:
+    collection_id: str
+    uuid: uuid.UUID
+    report_id: str | None
+    status: str
+    segment_type: str | None
+    start_date: date
+    end_date: date
+    total_segments: int
+    completed_segments: int
+    failed_segments: int
+    running_segments: int
+    created_at: datetime
+    segments: list[ExecutionInfo]
+
+    @property
+    def progress(self) -> float:
+        """Finished segments (completed, failed or cancelled) / all segments."""
+        if not self.total_segments:
+            return 1.0
+        finished = sum(1 for s in self.segments if s.status in ENDED)
+        return finished / self.total_segments
+
+
+def start_backfill(
+    *,
+    session: Session,
+    redis: Redis | None,
+    actor: Actor,
+    report_id: str,
+    segment_type: str,
+    lookback_days: int,
+    end_date: date | None = None,
+) -> BackfillInfo:
+    report = get_report_row(session=session, actor=actor, report_id=report_id)
+    require_editor(actor, report)
+    template = session.get_one(QueryTemplate, report.template_uuid)
+    instance = session.get_one(Instance, report.instance_uuid)
+    if lookback_days > instance.max_lookback_days:
+        raise ParameterError(
+            "lookback_days", f"This instance keeps {instance.max_lookback_days} days of history."
+        )
+    freshest = freshest_day(
+        timezone=instance.timezone,
+        data_lag_days=instance.data_lag_days,
+        min_data_age_days=template.min_data_age_days,
+    )
+    window = backfill_window(lookback_days, end_date or freshest, freshest)
+    pieces = segments(window, segment_type)
+    result = validate(definitions_of(template), report.parameters, today=today_in(report.timezone))
+    if not result.valid:
+        raise ValidationFailed({f"parameters.{k}": v for k, v in result.errors.items()})
+    running = session.scalar(
+        select(ReportDataCollection.collection_id).where(
+            ReportDataCollection.report_uuid == report.id,
+            ReportDataCollection.status.in_(("pending", "running")),
+        )
+    )
+    if running is not None:
+        raise Conflict(f"A backfill of this report is still running ({running}).")
+    collection = ReportDataCollection(
+        report_uuid=report.id,
+        instance_uuid=instance.id,
+        user_uuid=actor.id,
+        start_date=window.start,
+        end_date=window.last_day,
+        segment_type=segment_type,
+        max_lookback_days=lookback_days,
+        status="running",
+        total_segments=len(pieces),
+    )
+    session.add(collection)
+    session.flush()
+    for piece in pieces:
+        new_execution(
+            session=session,
+            template=template,
+            instance=instance,
+            snapshot=result.normalized,
+            window=piece,
+            triggered_by="backfill",
+            user_uuid=actor.id,
+            report=report,
+            collection_uuid=collection.id,
+        )
+    session.commit()
+    release_held(session=session, redis=redis, instance_uuid=instance.id)
+    return get_backfill(session=session, actor=actor, collection_id=collection.collection_id)
+
+
+def release_held(
+    *, session: Session, redis: Redis | None, instance_uuid: uuid.UUID, now: datetime | None = None
+) -> list[str]:
+    """Queue held runs of an instance while it has fewer than max_concurrency in flight.
+
+    In flight: running, or pending and queued. Held: pending and not queued yet (backfill
+    segments, retries waiting out their backoff). Oldest backfill first, segments in time
+    order. On PostgreSQL the instance row is locked, so two releases never overshoot.
+    """
+    now = now or datetime.now(UTC)
+    statement = select(Instance).where(Instance.id == instance_uuid)
+    if session.get_bind().dialect.name == "postgresql":
+        statement = statement.with_for_update()
+    instance = session.scalars(statement).one()
+    in_flight = (
+        session.scalar(
+            select(func.count()).where(
+                ReportExecution.instance_uuid == instance_uuid,
+                or_(
+                    ReportExecution.status == "running",
+                    and_(
+                        ReportExecution.status == "pending", ReportExecution.queued_at.is_not(None)
+                    ),
+                ),
+            )
+        )
+        or 0
+    )
+    free = instance.max_concurrency - in_flight
+    released: list[ReportExecution] = []
+    if free > 0:
+        released = list(
+            session.scalars(
+                select(ReportExecution)
+                .where(
+                    ReportExecution.instance_uuid == instance_uuid,
+                    ReportExecution.status == "pending",
+                    ReportExecution.queued_at.is_(None),
+                    or_(ReportExecution.not_before.is_(None), ReportExecution.not_before <= now),
+                )
+                .order_by(ReportExecution.created_at, ReportExecution.time_window_start)
+                .limit(free)
+            )
+        )
+    ids = [e.execution_id for e in released]
+    for execution in released:
+        execution.queued_at = now
+    session.commit()
+    if redis is not None:
+        for execution_id in ids:
+            enqueue_execution(redis, execution_id)
+    return ids
+
+
+def _collection_row(session: Session, actor: Actor, collection_id: str) -> ReportDataCollection:
+    try:
+        key = ReportDataCollection.id == uuid.UUID(collection_id)
+    except ValueError:
+        key = ReportDataCollection.collection_id == collection_id
+    collection = session.scalar(select(ReportDataCollection).where(key))
+    if collection is None or collection.report_uuid is None:
+        raise BackfillNotFound(collection_id)
+    try:
+        get_report_row(session=session, actor=actor, report_id=str(collection.report_uuid))
+    except NotFound:
+        raise BackfillNotFound(collection_id) from None
+    return collection
+
+
+def latest_segments(session: Session, collection_uuid: uuid.UUID) -> list[ReportExecution]:
+    """The newest attempt of each segment, in time order."""
+    rows = session.scalars(
+        select(ReportExecution)
+        .where(ReportExecution.collection_uuid == collection_uuid)
+        .order_by(ReportExecution.time_window_start, ReportExecution.attempt.desc())
+    ).all()
+    newest: dict[Any, ReportExecution] = {}
+    for row in rows:
+        newest.setdefault(row.time_window_start, row)
+    return list(newest.values())
+
+
+def refresh_collection(session: Session, collection_uuid: uuid.UUID) -> ReportDataCollection:
+    """Recount a backfill's segments and set its status from them (caller commits)."""
+    collection = session.get_one(ReportDataCollection, collection_uuid)
+    newest = latest_segments(session, collection_uuid)
+    statuses = [s.status for s in newest]
+    collection.total_segments = len(newest)
+    collection.completed_segments = statuses.count("completed")
+    collection.failed_segments = statuses.count("failed")
+    if any(s in {"pending", "running"} for s in statuses):
+        collection.status = "running"
+    elif collection.status == "cancelled" or "cancelled" in statuses:
+        collection.status = "cancelled"
+    elif collection.failed_segments:
+        collection.status = "failed"
+    else:
+        collection.status = "completed"
+    return collection
+
+
+def get_backfill(*, session: Session, actor: Actor, collection_id: str) -> BackfillInfo:
+    collection = _collection_row(session, actor, collection_id)
+    return _info(session, collection)
+
+
+def report_backfills(*, session: Session, actor: Actor, report_id: str) -> list[BackfillInfo]:
+    report = get_report_row(session=session, actor=actor, report_id=report_id)
+    collections = session.scalars(
+        select(ReportDataCollection)
+        .where(ReportDataCollection.report_uuid == report.id)
+        .order_by(ReportDataCollection.created_at.desc())
+    ).all()
+    return [_info(session, c) for c in collections]
+
+
+def _info(session: Session, collection: ReportDataCollection) -> BackfillInfo:
+    newest = latest_segments(session, collection.id)
+    report_id = session.scalar(
+        select(ReportDefinition.report_id).where(ReportDefinition.id == collection.report_uuid)
+    )
+    infos = [execution_info(session=session, execution_uuid=s.id) for s in newest]
+    return BackfillInfo(
+        collection_id=collection.collection_id,
+        uuid=collection.id,
+        report_id=report_id,
+        status=collection.status,
+        segment_type=collection.segment_type,
+        start_date=collection.start_date,
+        end_date=collection.end_date,
+        total_segments=collection.total_segments,
+        completed_segments=collection.completed_segments,
+        failed_segments=collection.failed_segments,
+        running_segments=sum(1 for s in infos if s.status == "running"),
+        created_at=collection.created_at,
+        segments=infos,
+    )
+
+
+def retry_backfill(
+    *,
+    session: Session,
+    redis: Redis | None,
+    actor: Actor,
+    collection_id: str,
+    segment_ids: list[str] | None = None,
+) -> BackfillInfo:
+    """Run failed segments again (all of them, or those named); old attempts stay in history."""
+    collection = _collection_row(session, actor, collection_id)
+    report = get_report_row(session=session, actor=actor, report_id=str(collection.report_uuid))
+    require_editor(actor, report)
+    failed = [s for s in latest_segments(session, collection.id) if s.status == "failed"]
+    if segment_ids is not None:
+        wanted = set(segment_ids)
+        unknown = wanted - {s.execution_id for s in failed}
+        if unknown:
+            raise ParameterError(
+                "segment_ids", f"Not a failed segment of this backfill: {sorted(unknown)[0]}"
+            )
+        failed = [s for s in failed if s.execution_id in wanted]
+    if not failed:
+        raise Conflict("The backfill has no failed segment to retry.")
+    template = session.get_one(QueryTemplate, report.template_uuid)
+    instance = session.get_one(Instance, report.instance_uuid)
+    for old in failed:
+        assert old.time_window_start and old.time_window_end
+        new_execution(
+            session=session,
+            template=template,
+            instance=instance,
+            snapshot=old.parameters_snapshot,
+            window=Window(old.time_window_start.date(), old.time_window_end.date()),
+            triggered_by="backfill",
+            user_uuid=actor.id,
+            report=report,
+            collection_uuid=collection.id,
+            attempt=old.attempt + 1,
+        )
+    session.flush()
+    refresh_collection(session, collection.id)
+    session.commit()
+    release_held(session=session, redis=redis, instance_uuid=instance.id)
+    return _info(session, collection)
+
+
+def cancel_backfill(
+    *, session: Session, redis: Redis | None, actor: Actor, collection_id: str
+) -> BackfillInfo:
+    """Cancel every segment not finished yet; running ones stop within a second."""
+    collection = _collection_row(session, actor, collection_id)
+    report = get_report_row(session=session, actor=actor, report_id=str(collection.report_uuid))
+    require_editor(actor, report)
+    if collection.status not in {"pending", "running"}:
+        raise Conflict(f"The backfill has already ended ({collection.status}).")
+    now = datetime.now(UTC)
+    open_ids = list(
+        session.scalars(
+            select(ReportExecution.execution_id).where(
+                ReportExecution.collection_uuid == collection.id,
+                ReportExecution.status.in_(("pending", "running")),
+            )
+        )
+    )
+    rowcount(
+        session.execute(
+            update(ReportExecution)
+            .where(
+                ReportExecution.collection_uuid == collection.id,
+                ReportExecution.status.in_(("pending", "running")),
+            )
+            .values(
+                status="cancelled",
+                completed_at=now,
+                updated_at=now,
+                error_message="Backfill cancelled by " + actor.email,
+            )
+        )
+    )
+    collection.status = "cancelled"
+    session.commit()
+    if redis is not None:
+        for execution_id in open_ids:
+            dequeue_execution(redis, execution_id)
+    release_held(session=session, redis=redis, instance_uuid=collection.instance_uuid)
+    session.refresh(collection)
+    refresh_collection(session, collection.id)
+    session.commit()
+    return _info(session, collection)

@@ -1,0 +1,102 @@
+"""Cron expressions in IANA time zones, DST-safe.
+
+Slots are computed on local wall-clock time and then placed in the zone: a local time that
+does not exist (the hour skipped in spring) runs at the same offset after the gap (02:30
+becomes 03:30), and a local time that happens twice (the hour repeated in autumn) runs
+once, at its first occurrence.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from croniter import croniter
+
+from services.errors import ParameterError
+
+#: Cron for each schedule type, at 06:00 local time by default.
+DEFAULT_CRONS = {
+    "daily": "{minute} {hour} * * *",
+    "weekly": "{minute} {hour} * * 1",
+    "monthly": "{minute} {hour} 1 * *",
+    "quarterly": "{minute} {hour} 1 1,4,7,10 *",
+}
+_FIELD = re.compile(r"^[0-9*,/\-A-Za-z]+$")
+#: Slots looked at, at most, when finding the latest one due (a minutely cron over a week).
+_MAX_STEPS = 20_000
+
+
+def zone(timezone: str, field: str = "timezone") -> ZoneInfo:
+    try:
+        return ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ParameterError(
+            field, f"Unknown time zone {timezone!r}; use an IANA name such as Europe/Berlin."
+        ) from None
+
+
+def cron_for(schedule_type: str, *, hour: int = 6, minute: int = 0) -> str:
+    """The cron of a daily / weekly / monthly / quarterly schedule at hour:minute local."""
+    if schedule_type not in DEFAULT_CRONS:
+        raise ParameterError("schedule_type", "Choose daily, weekly, monthly, quarterly or custom.")
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        raise ParameterError("time_of_day", "Enter a time between 00:00 and 23:59.")
+    return DEFAULT_CRONS[schedule_type].format(minute=minute, hour=hour)
+
+
+def check_cron(expression: str) -> str:
+    """A 5-field cron expression (minute hour day-of-month month day-of-week), normalized."""
+    fields = expression.split()
+    if len(fields) != 5 or not all(_FIELD.match(f) for f in fields):
+        raise ParameterError(
+            "cron_expression",
+            "Use five fields: minute hour day-of-month month day-of-week (e.g. 0 6 * * 1).",
+        )
+    normalized = " ".join(fields)
+    if not croniter.is_valid(normalized):
+        raise ParameterError("cron_expression", "This is not a valid cron expression.")
+    return normalized
+
+
+def _placed(naive: datetime, tz: ZoneInfo) -> datetime:
+    """The UTC instant of a local wall-clock time (fold=0: see the module docstring)."""
+    return naive.replace(tzinfo=tz).astimezone(UTC)
+
+
+def next_runs(expression: str, timezone: str, after: datetime, count: int = 1) -> list[datetime]:
+    """The next `count` slots strictly after `after`, in UTC, in order, without repeats."""
+    tz = zone(timezone)
+    # Start a few hours early: around a DST change local and UTC order may differ.
+    local_start = after.astimezone(tz).replace(tzinfo=None) - timedelta(hours=3)
+    iterator = croniter(expression, local_start)
+    runs: list[datetime] = []
+    for _ in range(_MAX_STEPS):
+        slot = _placed(iterator.get_next(datetime), tz)
+        if slot > after and (not runs or slot > runs[-1]):
+            runs.append(slot)
+            if len(runs) == count:
+                break
+    return runs
+
+
+def latest_due(expression: str, timezone: str, since: datetime, now: datetime) -> datetime | None:
+    """The last slot in (since - 1 µs, now]: after downtime, missed slots run once."""
+    tz = zone(timezone)
+    iterator = croniter(expression, now.astimezone(tz).replace(tzinfo=None) + timedelta(hours=3))
+    for _ in range(_MAX_STEPS):
+        slot = _placed(iterator.get_prev(datetime), tz)
+        if slot < since:
+            return None
+        if slot <= now:
+            return slot
+    return None
+
+
+def local_iso(instant: datetime, timezone: str) -> str:
+    return instant.astimezone(zone(timezone)).isoformat()
+
+
+def utc_iso(instant: datetime) -> str:
+    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")

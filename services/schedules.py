@@ -1,0 +1,401 @@
+"""Schedules: when a report runs by itself, and the tick that starts each due slot once."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from redis import Redis
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from db.models import (
+    SCHEDULE_TYPES,
+    Instance,
+    QueryTemplate,
+    ReportDefinition,
+    ReportExecution,
+    ReportSchedule,
+)
+from services.access import require_editor
+from services.cron import check_cron, cron_for, latest_due, local_iso, next_runs, utc_iso, zone
+from services.errors import Conflict, NotFound, ParameterError, ValidationFailed
+from services.executions import new_execution, submit
+from services.parameters import validate
+from services.reports import get_report_row
+from services.templates import definitions_of, today_in
+from services.users import Actor
+from services.windows import Window, freshest_day
+
+log = logging.getLogger(__name__)
+
+#: Schedules a tick claims at most; the next tick takes the rest.
+TICK_BATCH = 1_000
+
+
+class ScheduleNotFound(NotFound):
+    kind = "schedule"
+
+
+@dataclass(frozen=True)
+class ScheduleInfo:
+    schedule_id: str
+    uuid: uuid.UUID
+    report_id: str
+    schedule_type: str
+    cron_expression: str
+    timezone: str
+    default_parameters: dict[str, Any]
+    is_active: bool
+    is_paused: bool
+    next_run_at: datetime | None
+    last_run_at: datetime | None
+    last_run_status: str | None
+    run_count: int
+    failure_count: int
+
+
+def _info(schedule: ReportSchedule, report_id: str) -> ScheduleInfo:
+    return ScheduleInfo(
+        schedule_id=schedule.schedule_id,
+        uuid=schedule.id,
+        report_id=report_id,
+        schedule_type=schedule.schedule_type,
+        cron_expression=schedule.cron_expression,
+        timezone=schedule.timezone,
+        default_parameters=dict(schedule.default_parameters or {}),
+        is_active=schedule.is_active,
+        is_paused=schedule.is_paused,
+        next_run_at=schedule.next_run_at,
+        last_run_at=schedule.last_run_at,
+        last_run_status=schedule.last_run_status,
+        run_count=schedule.run_count,
+        failure_count=schedule.failure_count,
+    )
+
+
+def _cron_of(schedule_type: str, cron_expression: str | None, time_of_day: str | None) -> str:
+    if schedule_type not in SCHEDULE_TYPES:
+        raise ParameterError("schedule_type", f"Choose one of: {', '.join(SCHEDULE_TYPES)}.")
+    if schedule_type == "custom":
+        if not cron_expression:
+            raise ParameterError("cron_expression", "A custom schedule needs a cron expression.")
+        return check_cron(cron_expression)
+    if cron_expression:  # a typed schedule may name its own time: keep what was given
+        return check_cron(cron_expression)
+    hour, minute = _time_of_day(time_of_day or "06:00")
+    return cron_for(schedule_type, hour=hour, minute=minute)
+
+
+def _time_of_day(text: str) -> tuple[int, int]:
+    try:
+        hour_text, minute_text = text.strip().split(":")
+        return int(hour_text), int(minute_text)
+    except ValueError:
+        raise ParameterError("time_of_day", "Enter a time as HH:MM, e.g. 06:30.") from None
+
+
+def _check_defaults(session: Session, report: ReportDefinition, defaults: Any) -> dict[str, Any]:
+    if not isinstance(defaults, dict):
+        raise ParameterError("default_parameters", "Default parameters map names to values.")
+    template = session.get_one(QueryTemplate, report.template_uuid)
+    result = validate(
+        definitions_of(template), {**report.parameters, **defaults}, today=today_in(report.timezone)
+    )
+    if not result.valid:
+        raise ValidationFailed({f"default_parameters.{k}": v for k, v in result.errors.items()})
+    return defaults
+
+
+def create_schedule(
+    *,
+    session: Session,
+    actor: Actor,
+    report_id: str,
+    schedule_type: str,
+    cron_expression: str | None = None,
+    time_of_day: str | None = None,
+    timezone: str | None = None,
+    default_parameters: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> ScheduleInfo:
+    """The report's schedule; a report has at most one active schedule (else Conflict)."""
+    report = get_report_row(session=session, actor=actor, report_id=report_id)
+    require_editor(actor, report)
+    cron = _cron_of(schedule_type, cron_expression, time_of_day)
+    timezone = timezone or report.timezone
+    zone(timezone)
+    defaults = _check_defaults(session, report, default_parameters or {})
+    active = session.scalar(
+        select(ReportSchedule.schedule_id).where(
+            ReportSchedule.report_uuid == report.id, ReportSchedule.is_active
+        )
+    )
+    if active is not None:
+        raise Conflict(
+            f"The report already has an active schedule ({active}); change or delete it instead."
+        )
+    schedule = ReportSchedule(
+        report_uuid=report.id,
+        schedule_type=schedule_type,
+        cron_expression=cron,
+        timezone=timezone,
+        default_parameters=defaults,
+        next_run_at=next_runs(cron, timezone, now or datetime.now(UTC))[0],
+    )
+    session.add(schedule)
+    if schedule_type != "custom" and report.frequency == "once":
+        report.frequency = schedule_type
+    try:
+        session.commit()
+    except IntegrityError:  # another request made one meanwhile
+        session.rollback()
+        raise Conflict("The report already has an active schedule.") from None
+    return _info(schedule, report.report_id)
+
+
+def _schedule_row(session: Session, actor: Actor, schedule_id: str) -> ReportSchedule:
+    try:
+        key = ReportSchedule.id == uuid.UUID(schedule_id)
+    except ValueError:
+        key = ReportSchedule.schedule_id == schedule_id
+    schedule = session.scalar(select(ReportSchedule).where(key))
+    if schedule is None:
+        raise ScheduleNotFound(schedule_id)
+    try:  # the schedule is as visible as its report
+        get_report_row(session=session, actor=actor, report_id=str(schedule.report_uuid))
+    except NotFound:
+        raise ScheduleNotFound(schedule_id) from None
+    return schedule
+
+
+def get_schedule(*, session: Session, actor: Actor, schedule_id: str) -> ScheduleInfo:
+    schedule = _schedule_row(session, actor, schedule_id)
+    return _info(schedule, schedule.report.report_id)
+
+
+def report_schedule(*, session: Session, actor: Actor, report_id: str) -> ScheduleInfo | None:
+    """The report's active schedule, if it has one."""
+    report = get_report_row(session=session, actor=actor, report_id=report_id)
+    schedule = session.scalar(
+        select(ReportSchedule).where(
+            ReportSchedule.report_uuid == report.id, ReportSchedule.is_active
+        )
+    )
+    return _info(schedule, report.report_id) if schedule else None
+
+
+#: What update_schedule changes.
+UPDATABLE = (
+    "is_paused",
+    "schedule_type",
+    "cron_expression",
+    "time_of_day",
+    "timezone",
+    "default_parameters",
+)
+
+
+def update_schedule(
+    *,
+    session: Session,
+    actor: Actor,
+    schedule_id: str,
+    changes: dict[str, Any],
+    now: datetime | None = None,
+) -> ScheduleInfo:
+    schedule = _schedule_row(session, actor, schedule_id)
+    report = schedule.report
+    require_editor(actor, report)
+    unknown = set(changes) - set(UPDATABLE)
+    if unknown:
+        raise ValidationFailed({k: "This field cannot be changed." for k in sorted(unknown)})
+    if {"schedule_type", "cron_expression", "time_of_day"} & set(changes):
+        schedule_type = changes.get("schedule_type", schedule.schedule_type)
+        schedule.cron_expression = _cron_of(
+            schedule_type, changes.get("cron_expression"), changes.get("time_of_day")
+        )
+        schedule.schedule_type = schedule_type
+    if "timezone" in changes:
+        zone(str(changes["timezone"]))
+        schedule.timezone = str(changes["timezone"])
+    if "default_parameters" in changes:
+        schedule.default_parameters = _check_defaults(
+            session, report, changes["default_parameters"] or {}
+        )
+    if "is_paused" in changes:
+        schedule.is_paused = bool(changes["is_paused"])
+    # Paused or not, the next slot is the first one after now: resuming never catches up.
+    schedule.next_run_at = next_runs(
+        schedule.cron_expression, schedule.timezone, now or datetime.now(UTC)
+    )[0]
+    session.commit()
+    return _info(schedule, report.report_id)
+
+
+def delete_schedule(*, session: Session, actor: Actor, schedule_id: str) -> None:
+    schedule = _schedule_row(session, actor, schedule_id)
+    require_editor(actor, schedule.report)
+    session.delete(schedule)
+    session.commit()
+
+
+@dataclass(frozen=True)
+class PreviewRun:
+    local: str
+    utc: str
+
+
+def preview(
+    cron_expression: str, timezone: str, count: int = 5, after: datetime | None = None
+) -> list[PreviewRun]:
+    """The next `count` runs, in the schedule's zone (with offset) and in UTC."""
+    cron = check_cron(cron_expression)
+    count = max(1, min(count, 50))
+    return [
+        PreviewRun(local=local_iso(run, timezone), utc=utc_iso(run))
+        for run in next_runs(cron, timezone, after or datetime.now(UTC), count)
+    ]
+
+
+def schedule_preview(
+    *, session: Session, actor: Actor, schedule_id: str, count: int = 5
+) -> list[PreviewRun]:
+    schedule = _schedule_row(session, actor, schedule_id)
+    return preview(schedule.cron_expression, schedule.timezone, count)
+
+
+# --- the tick ---------------------------------------------------------------------------
+
+
+def period_window(frequency: str, freshest: date) -> Window:
+    """The period a scheduled run covers, ending with the freshest complete day."""
+    end = freshest + timedelta(days=1)
+    if frequency == "weekly":
+        return Window(end - timedelta(days=7), end)
+    if frequency in {"monthly", "quarterly"}:
+        months = 1 if frequency == "monthly" else 3
+        return Window(_months_before(end, months), end)
+    return Window(end - timedelta(days=1), end)
+
+
+def _months_before(day: date, months: int) -> date:
+    month_index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(month_index, 12)
+    month += 1
+    for last in (31, 30, 29, 28):  # the same day of month, or the month's last day
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def _frequency(schedule: ReportSchedule, report: ReportDefinition) -> str:
+    if schedule.schedule_type != "custom":
+        return schedule.schedule_type
+    return report.frequency if report.frequency != "once" else "daily"
+
+
+def tick(
+    *,
+    session_factory: sessionmaker[Session],
+    redis: Redis | None,
+    now: datetime | None = None,
+    batch: int = TICK_BATCH,
+) -> list[str]:
+    """Start every due slot once; returns the new execution ids.
+
+    Claims due schedules (FOR UPDATE SKIP LOCKED on PostgreSQL, so two schedulers share
+    the work), inserts each slot's execution, advances next_run_at, commits, and then
+    enqueues. The unique (schedule, scheduled_for) key makes a slot exist once whatever
+    races; after downtime only the latest missed slot runs.
+    """
+    now = now or datetime.now(UTC)
+    with session_factory() as session:
+        statement = (
+            select(ReportSchedule)
+            .where(
+                ReportSchedule.is_active,
+                ReportSchedule.is_paused.is_(False),
+                ReportSchedule.next_run_at <= now,
+            )
+            .order_by(ReportSchedule.next_run_at)
+            .limit(batch)
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            statement = statement.with_for_update(skip_locked=True)
+        created: list[ReportExecution] = []
+        for schedule in session.scalars(statement).all():
+            execution = _start_slot(session, schedule, now)
+            if execution is not None:
+                created.append(execution)
+        try:
+            ids = [e.execution_id for e in created]
+            submit(session, redis, created)
+        except IntegrityError:  # another scheduler started the same slot first
+            session.rollback()
+            log.info("tick lost a race for a slot; the other scheduler started it")
+            return []
+    if ids:
+        log.info("tick started %d scheduled runs", len(ids))
+    return ids
+
+
+def _start_slot(
+    session: Session, schedule: ReportSchedule, now: datetime
+) -> ReportExecution | None:
+    assert schedule.next_run_at is not None
+    slot = latest_due(schedule.cron_expression, schedule.timezone, schedule.next_run_at, now)
+    schedule.next_run_at = next_runs(schedule.cron_expression, schedule.timezone, now)[0]
+    report = session.get_one(ReportDefinition, schedule.report_uuid)
+    if slot is None or not report.is_active:
+        return None
+    exists = session.scalar(
+        select(ReportExecution.id).where(
+            ReportExecution.schedule_uuid == schedule.id, ReportExecution.scheduled_for == slot
+        )
+    )
+    if exists is not None:
+        return None
+    template = session.get_one(QueryTemplate, report.template_uuid)
+    instance = session.get_one(Instance, report.instance_uuid)
+    freshest = freshest_day(
+        timezone=instance.timezone,
+        data_lag_days=instance.data_lag_days,
+        min_data_age_days=template.min_data_age_days,
+        now=slot,
+    )
+    result = validate(
+        definitions_of(template),
+        {**report.parameters, **schedule.default_parameters},
+        today=today_in(report.timezone, slot),
+    )
+    execution = new_execution(
+        session=session,
+        template=template,
+        instance=instance,
+        snapshot=result.normalized if result.valid else {},
+        window=period_window(_frequency(schedule, report), freshest),
+        triggered_by="schedule",
+        user_uuid=report.owner_uuid,
+        report=report,
+        schedule_uuid=schedule.id,
+        scheduled_for=slot,
+    )
+    schedule.last_run_at = slot
+    schedule.last_run_status = "pending"
+    schedule.run_count += 1
+    if not result.valid:  # the template changed under the report: say so on the run
+        problems = "; ".join(f"{k}: {v}" for k, v in result.errors.items())
+        execution.status = "failed"
+        execution.error_message = f"The report's parameters are no longer valid: {problems}"
+        execution.completed_at = now
+        schedule.last_run_status = "failed"
+        schedule.failure_count += 1
+        return None
+    return execution
