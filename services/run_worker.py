@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -28,6 +29,9 @@ log = logging.getLogger(__name__)
 
 #: Seconds between two looks at the database for a cancel while a query runs.
 CANCEL_POLL_S = 0.5
+#: Seconds between two heartbeats of a running run; the reconciler takes a run whose
+#: heartbeat is older than services.reconciler.STALE_HEARTBEAT_S for one whose worker died.
+HEARTBEAT_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,8 @@ class RunOutcome:
     status: str
     row_count: int | None = None
     error_message: str | None = None
+    #: Set when this call ran the execution (and so must trigger what follows its end).
+    execution_uuid: uuid.UUID | None = None
 
 
 def perform_execution(
@@ -120,7 +126,7 @@ def _claim(session: Session, execution_id: str) -> ReportExecution | None:
             .where(
                 ReportExecution.execution_id == execution_id, ReportExecution.status == "pending"
             )
-            .values(status="running", started_at=now, updated_at=now)
+            .values(status="running", started_at=now, heartbeat_at=now, updated_at=now)
         )
     )
     if not claimed:
@@ -173,7 +179,11 @@ def _finish(
             extra={"execution_id": execution.execution_id, "status": execution.status},
         )
         return RunOutcome(
-            execution.execution_id, execution.status, execution.row_count, execution.error_message
+            execution.execution_id,
+            execution.status,
+            execution.row_count,
+            execution.error_message,
+            execution_uuid=execution.id,
         )
 
 
@@ -203,21 +213,29 @@ class _CancelWatch:
         self._thread.join(timeout=5)
 
     def _watch(self) -> None:
+        last_beat = time.monotonic()
         while not self._stop.wait(CANCEL_POLL_S):
             try:
                 with self._factory() as session:
                     status = session.scalar(
                         select(ReportExecution.status).where(ReportExecution.id == self._uuid)
                     )
+                    values: dict[str, object] = {}
                     engine_id = self._running.engine_execution_id
                     if engine_id and not self._recorded:
+                        values["engine_execution_id"] = engine_id
+                    if time.monotonic() - last_beat >= HEARTBEAT_S:
+                        values["heartbeat_at"] = datetime.now(UTC)
+                    if values and status == "running":
                         session.execute(
                             update(ReportExecution)
                             .where(ReportExecution.id == self._uuid)
-                            .values(engine_execution_id=engine_id)
+                            .values(**values)
                         )
                         session.commit()
-                        self._recorded = True
+                        self._recorded = self._recorded or "engine_execution_id" in values
+                        if "heartbeat_at" in values:
+                            last_beat = time.monotonic()
             except Exception:  # a database hiccup must not kill the run
                 log.warning("cancel watch could not read the status", exc_info=True)
                 continue

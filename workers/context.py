@@ -6,10 +6,12 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+from redis import Redis
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.session import make_engine, make_session_factory
 from services.results import ResultsStore
+from services.runtime import redis_connection
 from settings import Settings, load_settings
 
 
@@ -18,6 +20,7 @@ class JobContext:
     settings: Settings
     session_factory: sessionmaker[Session]
     store: ResultsStore
+    redis: Redis | None
 
 
 @functools.cache
@@ -29,4 +32,5 @@ def job_context() -> JobContext:
         settings=settings,
         session_factory=make_session_factory(engine),
         store=ResultsStore(settings.results_dir),
+        redis=redis_connection(settings.redis_url) if settings.redis_url else None,
     )

@@ -16,6 +16,7 @@ import duckdb
 import pyarrow as pa
 
 from services.results import ResultsStore
+from services.run_events import after_run_end, record_run_end
 from services.run_worker import perform_execution
 from workers.context import job_context
 
@@ -86,7 +87,15 @@ def run_execution(execution_id: str) -> dict[str, Any]:
         store=context.store,
         secret_key=context.settings.secret_key,
         execution_id=execution_id,
+        after_finish=record_run_end,
     )
+    if outcome.execution_uuid is not None:
+        after_run_end(
+            session_factory=context.session_factory,
+            redis=context.redis,
+            smtp_url=context.settings.smtp_url,
+            execution_uuid=outcome.execution_uuid,
+        )
     return {
         "execution_id": outcome.execution_id,
         "status": outcome.status,

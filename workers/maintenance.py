@@ -6,7 +6,10 @@ from datetime import UTC, datetime
 
 from rq import get_current_job
 
+from services.reconciler import reconcile
 from services.runtime import LAST_TICK_KEY
+from services.schedules import tick
+from workers.context import job_context
 
 
 def heartbeat() -> str:
@@ -20,3 +23,26 @@ def heartbeat() -> str:
     value = ticked_at.isoformat()
     job.connection.set(LAST_TICK_KEY, value)
     return value
+
+
+def schedule_tick() -> list[str]:
+    """Start every due schedule slot once (services.schedules.tick)."""
+    context = job_context()
+    return tick(session_factory=context.session_factory, redis=context.redis)
+
+
+def reconcile_runs() -> dict[str, list[str]]:
+    """Repair what crashes and lost Redis data left behind (services.reconciler)."""
+    context = job_context()
+    assert context.redis is not None, "the reconciler runs as a job, so Redis is there"
+    outcome = reconcile(
+        session_factory=context.session_factory,
+        redis=context.redis,
+        smtp_url=context.settings.smtp_url,
+    )
+    return {
+        "requeued": outcome.requeued,
+        "retried": outcome.retried,
+        "failed": outcome.failed,
+        "released": outcome.released,
+    }

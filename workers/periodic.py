@@ -35,9 +35,12 @@ class PeriodicJob:
         return f"{PERIODIC_JOB_PREFIX}{self.name}"
 
 
-#: Every periodic job of the product. The schedule tick and the reconciler join next issue.
+#: Every periodic job of the product.
 PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob(name="heartbeat", func="workers.maintenance.heartbeat", interval_seconds=10),
+    # Every 2 s: a due slot is started within a few seconds of its time.
+    PeriodicJob(name="schedule-tick", func="workers.maintenance.schedule_tick", interval_seconds=2),
+    PeriodicJob(name="reconciler", func="workers.maintenance.reconcile_runs", interval_seconds=30),
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from rq.worker import SimpleWorker
 from rq_scheduler import Scheduler
@@ -43,6 +44,19 @@ def run_worker(
     return worker.work(burst=burst, logging_level="INFO")
 
 
+class _SelfHealingScheduler(Scheduler):  # type: ignore[misc]
+    """Registers the periodic jobs again whenever they went missing (a Redis FLUSHALL, a
+    restart of Redis without persistence), so schedules keep firing."""
+
+    def __init__(self, periodic_jobs: tuple[PeriodicJob, ...], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._periodic_jobs = periodic_jobs
+
+    def enqueue_jobs(self) -> Any:
+        register_periodic_jobs(self, self._periodic_jobs)
+        return super().enqueue_jobs()
+
+
 def run_scheduler(
     redis_url: str,
     *,
@@ -52,7 +66,9 @@ def run_scheduler(
 ) -> None:
     """Register the periodic jobs, then move due jobs onto their queues until stopped."""
     connection = redis_connection(redis_url)
-    scheduler = Scheduler(queue_name=MAINTENANCE_QUEUE, connection=connection, interval=interval)
+    scheduler = _SelfHealingScheduler(
+        periodic_jobs, queue_name=MAINTENANCE_QUEUE, connection=connection, interval=interval
+    )
     job_ids = register_periodic_jobs(scheduler, periodic_jobs)
     log.info("periodic jobs registered: %s", ", ".join(job_ids))
     scheduler.run(burst=burst)
