@@ -31,6 +31,7 @@ class Settings:
     web_host: str
     web_port: int
     demo_instance: bool
+    demo_scale: float | None
     secure_cookies: bool
 
     @property
@@ -62,6 +63,7 @@ SETTINGS_HELP: dict[str, str] = {
     "WEB_HOST": "Address the web app listens on (default: 127.0.0.1).",
     "WEB_PORT": "Port the web app listens on (default: 8050).",
     "DEMO_INSTANCE": "Create the demo DuckDB instance on first start: 1 or 0 (default: 1).",
+    "DEMO_SCALE": "Demo warehouse size; 1.0 = 400 days, ~230 MB (default: keep the current).",
     "SECURE_COOKIES": "Send cookies over HTTPS only: set 1 behind TLS (default: 0).",
 }
 
@@ -85,5 +87,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         web_host=env.get("WEB_HOST") or "127.0.0.1",
         web_port=int(port_text),
         demo_instance=(env.get("DEMO_INSTANCE") or "1") not in {"0", "false", "no"},
+        demo_scale=_scale(env.get("DEMO_SCALE")),
         secure_cookies=(env.get("SECURE_COOKIES") or "0") in {"1", "true", "yes"},
     )
+
+
+def _scale(text: str | None) -> float | None:
+    if not text:
+        return None
+    try:
+        scale = float(text)
+    except ValueError:
+        raise SettingsError(f"DEMO_SCALE must be a number, not {text!r}") from None
+    if not 0 < scale <= 100:
+        raise SettingsError("DEMO_SCALE must be above 0 and at most 100")
+    return scale

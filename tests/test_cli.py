@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -15,18 +16,23 @@ from pathlib import Path
 import click
 import psutil
 import pytest
-from click.testing import CliRunner
-from sqlalchemy import inspect
+from click.testing import CliRunner, Result
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session
 
 from cli import main
 from db import migrate
+from db.models import ROLES, InstanceAccess, User
 from db.session import make_engine
+from services.users import authenticate_password, authenticate_token
+from tests.factories import create_instance, create_template
 from tests.workers.helpers import PROJECT_ROOT, TEST_SECRET_KEY
 from workers.supervisor import free_port
 
 #: The environment variables `reportbuilder run` must not inherit from the test run.
 SETTINGS_VARIABLES = (
     "DATA_DIR",
+    "DEMO_SCALE",
     "DATABASE_URL",
     "REDIS_URL",
     "RESULTS_DIR",
@@ -60,6 +66,10 @@ def test_the_documented_commands_exist() -> None:
         "scheduler",
         "web",
         "run",
+        "execute",
+        "templates",
+        "create-user",
+        "create-token",
     }
 
 
@@ -101,8 +111,8 @@ def _tables(url: str) -> set[str]:
 def test_seed_demo_migrates_and_creates_the_demo_once(tmp_path: Path) -> None:
     runner = CliRunner(env={"DATA_DIR": str(tmp_path), "DATABASE_URL": None, "RESULTS_DIR": None})
 
-    first = runner.invoke(main, ["seed-demo"])
-    second = runner.invoke(main, ["seed-demo"])
+    first = runner.invoke(main, ["seed-demo", "--scale", "0.02"])
+    second = runner.invoke(main, ["seed-demo"])  # keeps the warehouse's scale
 
     assert first.exit_code == 0, first.output
     assert "demo instance 'demo' created" in first.output
@@ -139,6 +149,225 @@ def test_a_worker_refuses_an_unknown_queue() -> None:
     assert "unknown queue" in result.output
 
 
+# -- templates ----------------------------------------------------------------------------
+
+
+def _invoke(database_url: str, *args: str, input: str | None = None) -> Result:
+    return CliRunner().invoke(main, list(args), env={"DATABASE_URL": database_url}, input=input)
+
+
+def test_templates_json_lists_each_template_with_its_parameter_definitions(
+    session: Session, database_url: str
+) -> None:
+    create_template(
+        session=session,
+        template_id="sales_by_region",
+        name="Sales by region",
+        category="Sales",
+        report_type="table",
+        description="Sales per region.",
+        min_data_age_days=14,
+        sql_template="SELECT {{ region }} AS region, {{ top }} AS top",
+        parameter_definitions=[
+            {"name": "region", "type": "text", "label": "Region", "required": True,
+             "default": "north"},
+            {"name": "top", "type": "integer", "label": "Top", "min": 1, "default": 10},
+        ],
+    )  # fmt: skip
+    create_template(session=session, template_id="plain", name="A plain one", category="Basics")
+    session.commit()
+
+    result = _invoke(database_url, "templates", "--json")
+
+    assert result.exit_code == 0, result.output
+    listing = json.loads(result.stdout)
+    assert [t["template_id"] for t in listing] == ["plain", "sales_by_region"]  # category order
+    sales = listing[1]
+    assert {k: v for k, v in sales.items() if k != "parameter_definitions"} == {
+        "template_id": "sales_by_region",
+        "name": "Sales by region",
+        "category": "Sales",
+        "report_type": "table",
+        "description": "Sales per region.",
+        "min_data_age_days": 14,
+    }
+    assert sales["parameter_definitions"] == [
+        {"name": "region", "type": "text", "label": "Region", "required": True,
+         "default": "north"},
+        {"name": "top", "type": "integer", "label": "Top", "required": False, "default": 10,
+         "min": 1},
+    ]  # fmt: skip
+    assert listing[0]["parameter_definitions"] == []
+
+
+def test_templates_prints_a_table_of_id_name_category_type_and_parameter_count(
+    session: Session, database_url: str
+) -> None:
+    create_template(
+        session=session,
+        template_id="sales_by_region",
+        name="Sales by region",
+        category="Sales",
+        report_type="table",
+        sql_template="SELECT {{ region }} AS region",
+        parameter_definitions=[{"name": "region", "type": "text", "label": "Region"}],
+    )
+    session.commit()
+
+    result = _invoke(database_url, "templates")
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.split("\n")[:2] == [
+        "ID               NAME             CATEGORY  REPORT TYPE  PARAMETERS",
+        "sales_by_region  Sales by region  Sales     table        1",
+    ]
+
+
+def test_templates_on_a_database_without_schema_says_how_to_create_it(tmp_path: Path) -> None:
+    result = _invoke(f"sqlite:///{tmp_path / 'empty.db'}", "templates")
+
+    assert result.exit_code == 1
+    assert "no schema yet: run `reportbuilder db upgrade`" in result.stderr
+
+
+# -- users and tokens ---------------------------------------------------------------------
+
+
+def _user(session: Session, email: str) -> User | None:
+    session.expire_all()
+    return session.scalar(select(User).where(User.email == email))
+
+
+def test_create_user_with_a_password_and_instances(session: Session, database_url: str) -> None:
+    instance = create_instance(session=session, instance_id="sales")
+    session.commit()
+
+    result = _invoke(
+        database_url, "create-user", "Ana@Example.com", "--role", "analyst",
+        "--password", "correct horse", "--name", "Ana", "--instance", "sales",
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("created analyst ana@example.com (usr_")
+    user = _user(session, "ana@example.com")
+    assert user is not None
+    assert (user.role, user.name) == ("analyst", "Ana")
+    assert session.get(InstanceAccess, (user.id, instance.id)) is not None
+    assert authenticate_password(session=session, email="ana@example.com", password="correct horse")
+
+
+def test_create_user_prompts_for_the_password_twice_and_asks_again_when_too_short(
+    session: Session, database_url: str
+) -> None:
+    result = _invoke(
+        database_url,
+        "create-user", "bo@example.com", "--role", "viewer",
+        input="short\nlong enough\nnot the same\nlong enough\nlong enough\n",
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert "Use at least 8 characters." in result.output
+    assert "The two entered values do not match." in result.output
+    assert "long enough" not in result.output  # hidden input is not echoed
+    actor = authenticate_password(session=session, email="bo@example.com", password="long enough")
+    assert actor is not None
+    assert actor.role == "viewer"
+
+
+def test_create_user_without_a_password_makes_a_token_only_account(
+    session: Session, database_url: str
+) -> None:
+    result = _invoke(database_url, "create-user", "bot@example.com", "--role", "analyst",
+                     "--no-password")  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    user = _user(session, "bot@example.com")
+    assert user is not None
+    assert user.password_hash is None
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ana@example.com", "--role", "boss"], "choose one of: admin, analyst, viewer"),
+        (["ana@example.com"], "Missing option '--role'"),
+        (["not-an-email", "--role", "viewer"], "email: Enter an e-mail address"),
+        (["ana@example.com", "--role", "viewer", "--password", "short"], "password: Use at least"),
+        (["ana@example.com", "--role", "viewer", "--instance", "nope"],
+         "instance: Instance 'nope' was not found."),
+        (["system@reportbuilder.local", "--role", "viewer"], "reserved"),
+        (["ana@example.com", "--role", "viewer", "--password", "long enough", "--no-password"],
+         "exclude each other"),
+    ],
+    ids=["role", "no-role", "email", "password", "instance", "reserved", "both-passwords"],
+)  # fmt: skip
+def test_create_user_refuses_invalid_input_with_exit_2_and_creates_nothing(
+    session: Session, database_url: str, args: list[str], message: str
+) -> None:
+    result = _invoke(database_url, "create-user", *args, input="long enough\nlong enough\n")
+
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert _user(session, "ana@example.com") is None
+
+
+def test_create_user_refuses_a_duplicate_email(session: Session, database_url: str) -> None:
+    first = _invoke(database_url, "create-user", "ana@example.com", "--role", "viewer",
+                    "--no-password")  # fmt: skip
+    again = _invoke(database_url, "create-user", "ANA@example.com", "--role", "admin",
+                    "--no-password")  # fmt: skip
+
+    assert first.exit_code == 0, first.output
+    assert again.exit_code == 2
+    assert "exists already" in again.stderr
+    user = _user(session, "ana@example.com")
+    assert user is not None
+    assert user.role == "viewer"
+
+
+def test_create_user_help_names_every_role() -> None:
+    result = CliRunner().invoke(main, ["create-user", "--help"])
+
+    assert f"--role {'|'.join(ROLES)}" in result.output
+
+
+def test_create_token_prints_only_a_token_that_authenticates_and_replaces_the_last(
+    session: Session, database_url: str
+) -> None:
+    _invoke(database_url, "create-user", "ana@example.com", "--role", "analyst", "--no-password")
+
+    first = _invoke(database_url, "create-token", "ana@example.com")
+    second = _invoke(database_url, "create-token", "Ana@example.com")
+
+    assert first.exit_code == 0, first.output
+    assert second.exit_code == 0, second.output
+    token = second.stdout.strip()
+    assert second.stdout == token + "\n"  # nothing else: TOKEN=$(reportbuilder create-token …)
+    assert "shown once" in second.stderr
+    actor = authenticate_token(session=session, token=token)
+    assert actor is not None
+    assert actor.email == "ana@example.com"
+    assert authenticate_token(session=session, token=first.stdout.strip()) is None
+
+
+@pytest.mark.parametrize(
+    ("email", "message"),
+    [
+        ("nobody@example.com", "User 'nobody@example.com' was not found."),
+        ("system@reportbuilder.local", "it has no API token"),
+    ],
+    ids=["unknown", "system"],
+)
+def test_create_token_for_an_unknown_or_system_user_exits_2(
+    database_url: str, email: str, message: str
+) -> None:
+    result = _invoke(database_url, "create-token", email)
+
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert message in result.stderr
+
+
 # -- `reportbuilder run`, as a real process ----------------------------------------------
 
 
@@ -163,7 +392,9 @@ class RunProcess:
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log_path = data_dir.parent / "run.log"
         env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
-        env.update(DATA_DIR=str(data_dir), WEB_PORT=str(self.port), PYTHONUNBUFFERED="1")
+        env.update(
+            DATA_DIR=str(data_dir), WEB_PORT=str(self.port), DEMO_SCALE="0.02", PYTHONUNBUFFERED="1"
+        )
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "cli", "run"],
@@ -190,7 +421,8 @@ class RunProcess:
         pytest.fail(f"{self.url} did not answer 200 within {timeout} s:\n{self.log()}")
 
     def descendants(self) -> list[psutil.Process]:
-        return psutil.Process(self.process.pid).children(recursive=True)
+        children: list[psutil.Process] = psutil.Process(self.process.pid).children(recursive=True)
+        return children
 
     def kill_everything(self) -> None:
         if self.process.poll() is None:
