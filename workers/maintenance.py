@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from rq import get_current_job
 
+from services.demo import build_demo_database, demo_database_path
 from services.reconciler import reconcile
 from services.runtime import LAST_TICK_KEY
 from services.schedules import tick
@@ -46,3 +47,13 @@ def reconcile_runs() -> dict[str, list[str]]:
         "failed": outcome.failed,
         "released": outcome.released,
     }
+
+
+def refresh_demo() -> bool:
+    """Keep the demo warehouse ending yesterday while `reportbuilder run` stays up for days;
+    True when it was rebuilt. A no-op where there is no demo warehouse."""
+    context = job_context()
+    path = demo_database_path(context.settings)
+    if not context.settings.demo_instance or not path.is_file():
+        return False
+    return build_demo_database(path, today=datetime.now(UTC).date())

@@ -41,6 +41,13 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     # Every 2 s: a due slot is started within a few seconds of its time.
     PeriodicJob(name="schedule-tick", func="workers.maintenance.schedule_tick", interval_seconds=2),
     PeriodicJob(name="reconciler", func="workers.maintenance.reconcile_runs", interval_seconds=30),
+    # Hourly look; it rebuilds (~10 s) only once a day, when a new day of data is due.
+    PeriodicJob(
+        name="demo-refresh",
+        func="workers.maintenance.refresh_demo",
+        interval_seconds=3600,
+        timeout_seconds=600,
+    ),
 )
 
 
