@@ -25,6 +25,7 @@ from db.session import rowcount
 from services.access import require_editor
 from services.errors import Conflict, NotFound, ParameterError, ValidationFailed
 from services.executions import ExecutionInfo, execution_info, new_execution
+from services.keys import by_id
 from services.parameters import validate
 from services.reports import get_report_row
 from services.runtime import dequeue_execution, enqueue_execution
@@ -219,11 +220,11 @@ def release_held(
 
 
 def _collection_row(session: Session, actor: Actor, collection_id: str) -> ReportDataCollection:
-    try:
-        key = ReportDataCollection.id == uuid.UUID(collection_id)
-    except ValueError:
-        key = ReportDataCollection.collection_id == collection_id
-    collection = session.scalar(select(ReportDataCollection).where(key))
+    collection = session.scalar(
+        select(ReportDataCollection).where(
+            by_id(ReportDataCollection.id, ReportDataCollection.collection_id, collection_id)
+        )
+    )
     if collection is None or collection.report_uuid is None:
         raise BackfillNotFound(collection_id)
     try:

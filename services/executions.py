@@ -34,6 +34,7 @@ from services.errors import (
     ValidationFailed,
 )
 from services.instances import get_instance
+from services.keys import by_id
 from services.pages import DEFAULT_LIMIT, Page, clamp
 from services.parameters import validate
 from services.reports import get_report_row
@@ -123,15 +124,13 @@ def _info(row: Any) -> ExecutionInfo:
     )
 
 
-def _key_filter(execution_id: str) -> Any:
-    try:
-        return ReportExecution.id == uuid.UUID(execution_id)
-    except ValueError:
-        return ReportExecution.execution_id == execution_id
-
-
 def get_execution_row(*, session: Session, actor: Actor, execution_id: str) -> ReportExecution:
-    statement = visible_executions(select(ReportExecution).where(_key_filter(execution_id)), actor)
+    statement = visible_executions(
+        select(ReportExecution).where(
+            by_id(ReportExecution.id, ReportExecution.execution_id, execution_id)
+        ),
+        actor,
+    )
     execution: ReportExecution | None = session.scalar(statement)
     if execution is None:
         raise ExecutionNotFound(execution_id)

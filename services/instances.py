@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from db.models import ENGINES, MAX_LOOKBACK_DAYS, Instance, InstanceAccess
 from services.engines import Engine, make_engine
 from services.errors import InstanceNotFound, ParameterError
+from services.keys import by_id
 from services.parameters import Option, ParameterDefinition
 from services.secrets import decrypt_url, encrypt_url
 from services.sql_templates import render
@@ -138,12 +139,9 @@ def list_instances(*, session: Session, actor: Actor) -> list[InstanceInfo]:
 
 def get_instance(*, session: Session, actor: Actor, instance_id: str) -> Instance:
     """The instance by slug or UUID, when `actor` may use it; else InstanceNotFound."""
-    statement = accessible(select(Instance), actor)
-    try:
-        key = uuid.UUID(instance_id)
-        statement = statement.where(Instance.id == key)
-    except ValueError:
-        statement = statement.where(Instance.instance_id == instance_id)
+    statement = accessible(
+        select(Instance).where(by_id(Instance.id, Instance.instance_id, instance_id)), actor
+    )
     instance: Instance | None = session.scalar(statement)
     if instance is None:
         raise InstanceNotFound(instance_id)

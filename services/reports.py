@@ -19,6 +19,7 @@ from services.access import granted_instances, require_editor, require_runner, v
 from services.dashboards import create_dashboard_for_report
 from services.errors import ParameterError, ReportNotFound, ValidationFailed
 from services.instances import get_instance
+from services.keys import by_id, uuid_match
 from services.pages import DEFAULT_LIMIT, Page, clamp
 from services.parameters import validate
 from services.templates import definitions_of, get_template_row, today_in
@@ -111,16 +112,14 @@ def _info(row: Any) -> ReportInfo:
     )
 
 
-def _key_filter(report_id: str) -> Any:
-    try:
-        return ReportDefinition.id == uuid.UUID(report_id)
-    except ValueError:
-        return ReportDefinition.report_id == report_id
-
-
 def get_report_row(*, session: Session, actor: Actor, report_id: str) -> ReportDefinition:
     """The report by slug or UUID if `actor` may see it; ReportNotFound otherwise."""
-    statement = visible_reports(select(ReportDefinition).where(_key_filter(report_id)), actor)
+    statement = visible_reports(
+        select(ReportDefinition).where(
+            by_id(ReportDefinition.id, ReportDefinition.report_id, report_id)
+        ),
+        actor,
+    )
     report: ReportDefinition | None = session.scalar(statement)
     if report is None:
         raise ReportNotFound(report_id)
@@ -153,14 +152,14 @@ def list_reports(
         statement = statement.where(
             or_(
                 overview.c.instance_id == instance_id,
-                _uuid_match(overview.c.instance_uuid, instance_id),
+                uuid_match(overview.c.instance_uuid, instance_id),
             )
         )
     if owner_id:
         statement = statement.where(
             or_(
                 overview.c.owner_email == owner_id.lower(),
-                _uuid_match(overview.c.owner_uuid, owner_id),
+                uuid_match(overview.c.owner_uuid, owner_id),
             )
         )
     if state:
@@ -189,13 +188,6 @@ def list_reports(
         statement.order_by(order, overview.c.report_id).offset((page - 1) * limit).limit(limit)
     ).all()
     return Page(items=[_info(r) for r in rows], total=total, page=page, limit=limit)
-
-
-def _uuid_match(column: Any, text: str) -> Any:
-    try:
-        return column == uuid.UUID(text)
-    except ValueError:
-        return False
 
 
 def check_timezone(timezone: str, field: str = "timezone") -> str:

@@ -25,6 +25,7 @@ from services.access import require_editor
 from services.cron import check_cron, cron_for, latest_due, local_iso, next_runs, utc_iso, zone
 from services.errors import Conflict, NotFound, ParameterError, ValidationFailed
 from services.executions import new_execution, submit
+from services.keys import by_id
 from services.parameters import validate
 from services.reports import get_report_row
 from services.templates import definitions_of, today_in
@@ -159,11 +160,11 @@ def create_schedule(
 
 
 def _schedule_row(session: Session, actor: Actor, schedule_id: str) -> ReportSchedule:
-    try:
-        key = ReportSchedule.id == uuid.UUID(schedule_id)
-    except ValueError:
-        key = ReportSchedule.schedule_id == schedule_id
-    schedule = session.scalar(select(ReportSchedule).where(key))
+    schedule = session.scalar(
+        select(ReportSchedule).where(
+            by_id(ReportSchedule.id, ReportSchedule.schedule_id, schedule_id)
+        )
+    )
     if schedule is None:
         raise ScheduleNotFound(schedule_id)
     try:  # the schedule is as visible as its report

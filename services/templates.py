@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from db.models import QueryTemplate
 from services.errors import ParameterError, TemplateNotFound
+from services.keys import by_id
 from services.parameters import ParameterDefinition, parse_definitions, validate
 from services.sql_templates import preview_sql
 from services.windows import default_window, freshest_day
@@ -107,12 +108,9 @@ class ParameterCheck:
 
 def get_template_row(*, session: Session, template_id: str) -> QueryTemplate:
     """The template by slug or UUID; TemplateNotFound otherwise."""
-    statement = select(QueryTemplate)
-    try:
-        statement = statement.where(QueryTemplate.id == uuid.UUID(template_id))
-    except ValueError:
-        statement = statement.where(QueryTemplate.template_id == template_id)
-    template: QueryTemplate | None = session.scalar(statement)
+    template: QueryTemplate | None = session.scalar(
+        select(QueryTemplate).where(by_id(QueryTemplate.id, QueryTemplate.template_id, template_id))
+    )
     if template is None:
         raise TemplateNotFound(template_id)
     return template
