@@ -33,6 +33,7 @@ class Settings:
     demo_instance: bool
     demo_scale: float | None
     secure_cookies: bool
+    rate_limits: bool
 
     @property
     def uses_embedded_redis(self) -> bool:
@@ -64,6 +65,7 @@ SETTINGS_HELP: dict[str, str] = {
     "WEB_PORT": "Port the web app listens on (default: 8050).",
     "DEMO_INSTANCE": "Create the demo DuckDB instance on first start: 1 or 0 (default: 1).",
     "DEMO_SCALE": "Demo warehouse size; 1.0 = 400 days, ~230 MB (default: keep the current).",
+    "RATE_LIMITS": "API rate limits per user: 1 (default) or 0/off.",
     "SECURE_COOKIES": "Send cookies over HTTPS only: set 1 behind TLS (default: 0).",
 }
 
@@ -89,6 +91,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         demo_instance=(env.get("DEMO_INSTANCE") or "1") not in {"0", "false", "no"},
         demo_scale=_scale(env.get("DEMO_SCALE")),
         secure_cookies=(env.get("SECURE_COOKIES") or "0") in {"1", "true", "yes"},
+        rate_limits=(env.get("RATE_LIMITS") or "1").lower() not in {"0", "false", "no", "off"},
     )
 
 

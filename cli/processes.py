@@ -70,17 +70,16 @@ def scheduler(burst: bool, embedded: bool) -> None:
 @main.command()
 @click.option("--host", default=None, help="Address to listen on (default: WEB_HOST).")
 @click.option("--port", type=int, default=None, help="Port to listen on (default: WEB_PORT).")
+@click.option(
+    "--workers", type=int, default=None, help="gunicorn worker processes (default: 2 x cores + 1)."
+)
 @embedded_option
-def web(host: str | None, port: int | None, embedded: bool) -> None:
-    """Serve the web app with Dash's own server.
-
-    For production, serve `app:create_app().server` with gunicorn instead."""
-    from app import create_app
+def web(host: str | None, port: int | None, workers: int | None, embedded: bool) -> None:
+    """Serve the web app and the REST API with gunicorn (the production server)."""
+    from api.server import serve
 
     settings = cli_settings(allow_embedded_secret=embedded)
-    create_app(settings).run(
-        host=host or settings.web_host, port=port or settings.web_port, debug=False
-    )
+    serve(settings, host=host, port=port, workers=workers or (2 if embedded else None))
 
 
 @main.command()

@@ -191,6 +191,8 @@ class ReportDefinition(TimestampMixin, Base):
         Index("ix_report_definitions_owner_uuid", "owner_uuid"),
         Index("ix_report_definitions_instance_uuid", "instance_uuid"),
         Index("ix_report_definitions_template_uuid", "template_uuid"),
+        # The reports table's default order: newest change first (migration 0004).
+        Index("ix_report_definitions_updated_at", text("updated_at DESC"), "report_id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_uuid)

@@ -1,23 +1,283 @@
-"""Runs: every execution with its status, manual, scheduled or backfill (coming next)."""
+"""Runs: every execution the user may see, filtered, newest first, with live status."""
 
 from __future__ import annotations
 
-import dash
-from dash import html
+from datetime import date
+from typing import Any
 
+import dash
+import dash_bootstrap_components as dbc
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash.development.base_component import Component
+
+from components.execution_table import TRIGGER_LABELS, create_execution_table
+from components.feedback import create_error_feedback, create_feedback
+from components.format import plural
 from components.page import create_empty_state, create_page_header
+from components.progress import any_in_flight, create_poll_interval
+from components.status import STATUS_COLORS, status_label
+from pages._context import callback_actor, current_actor, db_session, redis_client, sign_in_redirect
+from services.errors import DomainError
+from services.executions import cancel_execution, list_executions
+from services.instances import list_instances
+from services.pages import MAX_LIMIT
+from services.reports import list_reports
 
 dash.register_page(__name__, path="/runs", name="Runs", title="Runs · Report Builder", order=3)
 
+#: Runs per page of the table.
+PAGE_SIZE = 25
+#: The filter controls; changing one goes back to the first page.
+FILTER_IDS = frozenset(
+    {"runs-status", "runs-trigger", "runs-instance", "runs-report", "runs-from", "runs-to"}
+)
 
-def layout(**_query: str) -> html.Div:
+
+def layout(**query: str) -> Component:
+    actor = current_actor()
+    if actor is None:
+        return sign_in_redirect("/runs")
+    with db_session() as session:
+        instances = list_instances(session=session, actor=actor)
+        reports = list_reports(session=session, actor=actor, limit=MAX_LIMIT).items
+    report_id = query.get("report") or None
+    names = {r.report_id: r.name for r in reports}
     return html.Div(
         [
-            create_page_header("Runs", "Every execution of every report, newest first."),
-            create_empty_state(
-                "Runs will appear here once reports have been run.",
-                icon="clock-history",
-                id="runs-empty",
+            dcc.Store(id="runs-report-names", data=names),
+            dcc.Store(id="runs-refresh", data=0),
+            create_poll_interval("runs-poll"),
+            create_page_header(
+                "Runs",
+                "Every run you may see — manual, scheduled, backfill and API — newest first.",
+            ),
+            create_filters(
+                instances=[(i.instance_id, i.name) for i in instances],
+                reports=sorted(names.items(), key=lambda item: item[1].lower()),
+                report_id=report_id,
+            ),
+            html.Div(id="runs-feedback"),
+            dbc.Card(
+                dbc.CardBody(html.Div(id="runs-table-section"), class_name="p-0 p-sm-3"),
+                class_name="shadow-sm",
+            ),
+            html.Div(
+                [
+                    html.Span(id="runs-count", className="small text-body-secondary"),
+                    dbc.Pagination(
+                        id="runs-page",
+                        max_value=1,
+                        active_page=1,
+                        fully_expanded=False,
+                        previous_next=True,
+                        size="sm",
+                        class_name="mb-0",
+                    ),
+                ],
+                className="d-flex justify-content-between align-items-center flex-wrap gap-2 mt-3",
             ),
         ]
     )
+
+
+def create_filters(
+    *,
+    instances: list[tuple[str, str]],
+    reports: list[tuple[str, str]],
+    report_id: str | None = None,
+) -> dbc.Card:
+    def field(label: str, control: Component, control_id: str, **width: int) -> dbc.Col:
+        return dbc.Col(
+            [dbc.Label(label, html_for=control_id, class_name="small mb-1"), control], **width
+        )
+
+    return dbc.Card(
+        dbc.CardBody(
+            dbc.Row(
+                [
+                    field(
+                        "Status",
+                        dcc.Dropdown(
+                            id="runs-status",
+                            options=[{"label": status_label(s), "value": s} for s in STATUS_COLORS],
+                            multi=True,
+                            placeholder="Any status",
+                        ),
+                        "runs-status",
+                        xs=12,
+                        md=6,
+                        lg=2,
+                    ),
+                    field(
+                        "Report",
+                        dcc.Dropdown(
+                            id="runs-report",
+                            options=[{"label": name, "value": key} for key, name in reports],
+                            value=report_id,
+                            placeholder="Any report",
+                        ),
+                        "runs-report",
+                        xs=12,
+                        md=6,
+                        lg=2,
+                    ),
+                    field(
+                        "Started by",
+                        dcc.Dropdown(
+                            id="runs-trigger",
+                            options=[{"label": v, "value": k} for k, v in TRIGGER_LABELS.items()],
+                            placeholder="Anything",
+                        ),
+                        "runs-trigger",
+                        xs=12,
+                        md=4,
+                        lg=2,
+                    ),
+                    field(
+                        "Instance",
+                        dcc.Dropdown(
+                            id="runs-instance",
+                            options=[{"label": name, "value": key} for key, name in instances],
+                            placeholder="Any instance",
+                        ),
+                        "runs-instance",
+                        xs=12,
+                        md=4,
+                        lg=2,
+                    ),
+                    dbc.Col(
+                        [
+                            dbc.Label(
+                                "Requested between", class_name="small mb-1", html_for="runs-from"
+                            ),
+                            dbc.InputGroup(
+                                [
+                                    dbc.Input(id="runs-from", type="date"),
+                                    dbc.InputGroupText("to"),
+                                    dbc.Input(id="runs-to", type="date"),
+                                ],
+                            ),
+                            dbc.Label(
+                                "To (included)", html_for="runs-to", class_name="visually-hidden"
+                            ),
+                        ],
+                        xs=12,
+                        md=4,
+                        lg=4,
+                    ),
+                ],
+                class_name="g-3",
+            )
+        ),
+        id="runs-filters",
+        class_name="shadow-sm mb-3",
+    )
+
+
+@callback(
+    Output("runs-table-section", "children"),
+    Output("runs-page", "max_value"),
+    Output("runs-count", "children"),
+    Output("runs-poll", "disabled"),
+    Input("runs-status", "value"),
+    Input("runs-trigger", "value"),
+    Input("runs-instance", "value"),
+    Input("runs-report", "value"),
+    Input("runs-from", "value"),
+    Input("runs-to", "value"),
+    Input("runs-page", "active_page"),
+    Input("runs-poll", "n_intervals"),
+    Input("runs-refresh", "data"),
+    State("runs-report-names", "data"),
+)
+def show_runs(
+    statuses: list[str] | None,
+    trigger: str | None,
+    instance_id: str | None,
+    report_id: str | None,
+    start_date: str | None,
+    end_date: str | None,
+    page: int | None,
+    n_intervals: int | None,
+    refresh: int | None,
+    report_names: dict[str, str] | None,
+) -> tuple[Any, ...]:
+    """One page of runs under the filters; polls on while a shown run is in flight."""
+    actor = callback_actor()
+    if actor is None:
+        return no_update, no_update, no_update, True
+    if isinstance(ctx.triggered_id, str) and ctx.triggered_id in FILTER_IDS:
+        page = 1  # a new filter starts from the first page
+    try:
+        with db_session() as session:
+            result = list_executions(
+                session=session,
+                actor=actor,
+                report_id=report_id,
+                instance_id=instance_id,
+                status=",".join(statuses or []) or None,
+                triggered_by=trigger,
+                start_date=_day(start_date),
+                end_date=_day(end_date),
+                page=page or 1,
+                limit=PAGE_SIZE,
+            )
+    except DomainError as error:
+        return create_error_feedback(error), 1, "", True
+    pages = max(1, -(-result.total // PAGE_SIZE))
+    filtered = any([statuses, trigger, instance_id, report_id, start_date, end_date])
+    if not result.items:
+        body: Any = create_empty_state(
+            "No run matches these filters; clear some to see more."
+            if filtered
+            else [
+                "No runs yet. Open a report and click Run now, or start one from the ",
+                dcc.Link("Report Builder", href="/report-builder"),
+                ".",
+            ],
+            icon="clock-history",
+            id="runs-empty",
+        )
+    else:
+        body = create_execution_table(
+            result.items,
+            id="runs-table",
+            cancel_type="runs-cancel",
+            report_names=report_names or {},
+        )
+    first = (result.page - 1) * result.limit + 1
+    count = (
+        f"{first:,}–{first + len(result.items) - 1:,} of {plural(result.total, 'run')}"
+        if result.items
+        else ""
+    )
+    return body, pages, count, not any_in_flight(e.status for e in result.items)
+
+
+@callback(
+    Output("runs-feedback", "children"),
+    Output("runs-refresh", "data"),
+    Input({"type": "runs-cancel", "index": ALL}, "n_clicks"),
+    State("runs-refresh", "data"),
+    prevent_initial_call=True,
+)
+def cancel_run(clicks: list[int | None], refresh: int | None) -> tuple[Any, Any]:
+    """Cancel one queued or running run."""
+    if not ctx.triggered_id or not any(clicks):
+        return no_update, no_update
+    actor = callback_actor()
+    if actor is None:
+        return no_update, no_update
+    execution_id = str(ctx.triggered_id["index"])
+    try:
+        with db_session() as session:
+            cancel_execution(
+                session=session, redis=redis_client(), actor=actor, execution_id=execution_id
+            )
+    except DomainError as error:
+        return create_error_feedback(error), (refresh or 0) + 1
+    return create_feedback(f"Run {execution_id} cancelled."), (refresh or 0) + 1
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text[:10]) if text else None

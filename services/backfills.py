@@ -3,6 +3,7 @@ per segment, released so that an instance never has more than max_concurrency in
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -32,6 +33,8 @@ from services.runtime import dequeue_execution, enqueue_execution
 from services.templates import definitions_of, today_in
 from services.users import Actor
 from services.windows import Window, freshest_day
+
+log = logging.getLogger(__name__)
 
 #: Statuses of a run that has ended.
 ENDED = ("completed", "failed", "cancelled")
@@ -215,7 +218,10 @@ def release_held(
     session.commit()
     if redis is not None:
         for execution_id in ids:
-            enqueue_execution(redis, execution_id)
+            try:
+                enqueue_execution(redis, execution_id)
+            except Exception:  # the rows are queued in the database: the reconciler retries
+                log.warning("enqueue failed; the reconciler will retry", exc_info=True)
     return ids
 
 

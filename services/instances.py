@@ -15,8 +15,8 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session
 
 from db.models import ENGINES, MAX_LOOKBACK_DAYS, Instance, InstanceAccess
-from services.engines import Engine, make_engine
-from services.errors import InstanceNotFound, ParameterError
+from services.engines import Engine, EngineError, make_engine
+from services.errors import DomainError, InstanceNotFound, ParameterError
 from services.keys import by_id
 from services.parameters import Option, ParameterDefinition
 from services.secrets import decrypt_url, encrypt_url
@@ -34,6 +34,10 @@ _URL_SCHEMES = {
 MAX_METADATA_OPTIONS = 200
 #: Seconds a metadata query may take: a form waits for it.
 METADATA_TIMEOUT_S = 15
+class MetadataUnavailable(DomainError):
+    """The instance could not answer a metadata query (down, slow, or a broken query)."""
+
+
 #: Metadata queries bind the user's search text as `{{ search }}`.
 _SEARCH = ParameterDefinition(name="search", type="text", label="Search")
 
@@ -178,7 +182,11 @@ def metadata_options(
     )
     engine = engine_for(instance, secret_key=secret_key)
     options: list[Option] = []
-    for batch in engine.execute(rendered.sql, rendered.binds, METADATA_TIMEOUT_S):
+    try:
+        batches = list(engine.execute(rendered.sql, rendered.binds, METADATA_TIMEOUT_S))
+    except EngineError as error:
+        raise MetadataUnavailable(f"The {kind} list cannot be loaded now: {error}") from None
+    for batch in batches:
         for row in batch.to_pylist():
             value = str(row["value"])
             options.append(Option(value=value, label=str(row.get("label") or value)))

@@ -22,7 +22,7 @@ from services.instances import get_instance
 from services.keys import by_id, uuid_match
 from services.pages import DEFAULT_LIMIT, Page, clamp
 from services.parameters import validate
-from services.templates import definitions_of, get_template_row, today_in
+from services.templates import definitions_of, escape_like, get_template_row, today_in
 from services.users import Actor
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}$")
@@ -171,11 +171,11 @@ def list_reports(
             raise ParameterError("frequency", f"Choose one of: {', '.join(FREQUENCIES)}.")
         statement = statement.where(overview.c.frequency == frequency)
     if search and search.strip():
-        term = f"%{search.strip().lower()}%"
+        term = f"%{escape_like(search.strip().lower())}%"
         statement = statement.where(
             or_(
-                func.lower(overview.c.name).like(term),
-                func.lower(overview.c.template_name).like(term),
+                func.lower(overview.c.name).like(term, escape="\\"),
+                func.lower(overview.c.template_name).like(term, escape="\\"),
                 overview.c.report_id == search.strip(),
             )
         )

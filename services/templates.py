@@ -48,7 +48,7 @@ def list_templates(
         query = query.where(
             or_(
                 *(
-                    column.ilike(f"%{_escape_like(term)}%", escape="\\")
+                    column.ilike(f"%{escape_like(term)}%", escape="\\")
                     for column in (
                         QueryTemplate.name,
                         QueryTemplate.description,
@@ -62,7 +62,7 @@ def list_templates(
     return [_summary(template) for template in session.scalars(query)]
 
 
-def _escape_like(term: str) -> str:
+def escape_like(term: str) -> str:
     """Make `%` and `_` in user input match themselves rather than act as wildcards."""
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 

@@ -1,21 +1,23 @@
 from __future__ import annotations
 
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import dash
 import pytest
+from flask import g
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from app import create_app
+from app import create_app, serve_layout
 from components.status import STATUS_COLORS, status_color
 from db.models import EXECUTION_STATUSES
 from pages import _context
+from services.users import Actor
 from settings import load_settings
-from tests.factories import create_template
 
 
 @pytest.fixture
@@ -44,11 +46,6 @@ def _text(component: Any) -> str:
         return " ".join(_text(child) for child in component)
     children = getattr(component, "children", None)
     return "" if children is None else _text(children)
-
-
-def _render(app: dash.Dash, page_module: str) -> str:
-    with app.server.test_request_context("/"):
-        return _text(sys.modules[page_module].layout())
 
 
 def test_home_page_is_served_as_html(client: FlaskClient) -> None:
@@ -123,13 +120,31 @@ def test_health_endpoint_answers_ok(client: FlaskClient) -> None:
     assert response.text == "OK"
 
 
-def test_navbar_links_every_section(client: FlaskClient, app: dash.Dash) -> None:
-    navbar = _text(app.layout)
+def test_navbar_links_every_section_for_an_admin(app: dash.Dash) -> None:
+    admin = Actor(id=uuid.uuid4(), user_id="usr_1", email="a@example.com", name="Al", role="admin")
+    with app.server.test_request_context("/"):
+        g.actor = admin
+        navbar = _text(serve_layout())
 
-    for label in ("Report Builder", "Home", "Dashboards", "Runs", "Admin"):
+    for label in ("Report Builder", "Home", "Dashboards", "Runs", "Admin", "Al"):
         assert label in navbar
     paths = {page["path"] for page in dash.page_registry.values()}
-    assert {"/", "/report-builder", "/dashboards", "/runs", "/admin/queues"} <= paths
+    assert {"/", "/login", "/report-builder", "/dashboards", "/runs", "/admin/queues"} <= paths
+
+
+def test_analysts_see_no_admin_link_and_visitors_only_the_brand(app: dash.Dash) -> None:
+    analyst = Actor(
+        id=uuid.uuid4(), user_id="usr_2", email="b@example.com", name="Bo", role="analyst"
+    )
+    with app.server.test_request_context("/"):
+        g.actor = analyst
+        signed_in = _text(serve_layout())
+    with app.server.test_request_context("/"):
+        g.actor = None
+        visitor = _text(serve_layout())
+
+    assert "Runs" in signed_in and "Admin" not in signed_in
+    assert "Report Builder" in visitor and "Runs" not in visitor
 
 
 def test_app_stores_the_session_factory_and_settings_for_pages(
@@ -140,31 +155,19 @@ def test_app_stores_the_session_factory_and_settings_for_pages(
         assert _context.get_settings().web_port == 8050
 
 
-def test_home_page_lists_the_templates_in_the_database(db_app: dash.Dash, session: Session) -> None:
-    create_template(session=session, name="Reach and frequency", category="Reach")
-    create_template(
-        session=session,
-        name="Path to conversion",
-        category="Attribution",
-        parameter_definitions=[{"name": "lookback", "type": "integer"}],
-    )
-    session.commit()
-
-    text = _render(db_app, "pages.home")
-
-    assert "Reach and frequency" in text
-    assert "Path to conversion" in text
-    assert "1 parameter" in text
-    assert "2 templates" in text
+def test_pages_send_visitors_without_a_session_to_sign_in(db_app: dash.Dash) -> None:
+    with db_app.server.test_request_context("/"):
+        for module, path in (("pages.home", "/"), ("pages.runs", "/runs")):
+            redirect = sys.modules[module].layout()
+            assert isinstance(redirect, dash.dcc.Location)
+            assert redirect.href == f"/login?next={path}"
 
 
-def test_home_page_explains_how_to_get_templates_when_there_are_none(
-    db_app: dash.Dash,
-) -> None:
-    text = _render(db_app, "pages.home")
+def test_downloads_need_a_session(client: FlaskClient) -> None:
+    response = client.get("/download/executions/exe_12345678.csv")
 
-    assert "No templates yet" in text
-    assert "reportbuilder seed-demo" in text
+    assert response.status_code == 302
+    assert "/login?next=/download/executions/exe_12345678.csv" in response.headers["Location"]
 
 
 def test_every_execution_status_has_its_own_colour() -> None:

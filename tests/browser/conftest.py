@@ -70,6 +70,9 @@ def sign_in_browser(dash_duo: object, app: object, user_uuid: object) -> None:
     cookie = serializer.dumps({SESSION_USER_KEY: str(user_uuid), "_permanent": True})
     driver = dash_duo.driver  # type: ignore[attr-defined]
     driver.get(dash_duo.server_url + "/healthz")  # type: ignore[attr-defined]
-    driver.add_cookie(
-        {"name": server.config["SESSION_COOKIE_NAME"], "value": cookie, "path": "/"}
-    )
+    driver.add_cookie({"name": server.config["SESSION_COOKIE_NAME"], "value": cookie, "path": "/"})
+
+
+# The demo world and a real worker, for the tests of the report, dashboards, runs and admin
+# pages (defined beside their helpers).
+from tests.browser.helpers import demo_warehouse, worker, world  # noqa: E402, F401

@@ -1,100 +1,22 @@
+"""Home and the navigation bar in Chromium, signed in."""
+
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from app import create_app
-from db.session import session_scope
-from settings import load_settings
-from tests.factories import create_template
+from tests.browser.conftest import sign_in_browser
+from tests.browser.helpers import (
+    BrowserWorld,
+    make_report,
+    save_screenshot,
+    severe_logs,
+    start_app,
+)
 
 pytestmark = pytest.mark.browser
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-def _severe_logs(dash_duo: Any) -> list[dict[str, Any]]:
-    # Chromium asks for /favicon.ico on its own; Dash serves its icon elsewhere.
-    return [entry for entry in dash_duo.get_logs() if "favicon.ico" not in entry.get("message", "")]
-
-
-def test_home_page_shows_the_templates_in_the_database(
-    dash_duo: Any, tmp_path: Path, browser_session_factory: sessionmaker[Session]
-) -> None:
-    with session_scope(browser_session_factory) as session:
-        create_template(
-            session=session,
-            name="Campaign performance",
-            category="Performance",
-            description="Impressions, clicks and spend per campaign and day.",
-            report_type="line",
-            parameter_definitions=[
-                {"name": "date_range", "type": "date_range"},
-                {"name": "campaign_ids", "type": "campaign_ids"},
-            ],
-        )
-        create_template(
-            session=session,
-            name="Path to conversion",
-            category="Attribution",
-            description="The ad touchpoints users saw before they purchased.",
-            parameter_definitions=[{"name": "lookback_days", "type": "integer"}],
-            min_data_age_days=14,
-        )
-    app = create_app(
-        load_settings({"DATA_DIR": str(tmp_path)}), session_factory=browser_session_factory
-    )
-
-    _set_viewport(dash_duo.driver, 1280, 800)
-    dash_duo.start_server(app)
-    dash_duo.wait_for_element("#navbar")
-    dash_duo.wait_for_contains_text("#home-templates", "Campaign performance")
-    dash_duo.wait_for_contains_text("#home-templates", "Path to conversion")
-
-    assert dash_duo.find_element("#navbar-brand").text == "Report Builder"
-    for name in ("Campaign performance", "Path to conversion"):
-        card = dash_duo.driver.find_element("xpath", f"//h2[normalize-space()='{name}']")
-        assert card.is_displayed()
-    assert _bootstrap_is_applied(dash_duo)
-    assert _severe_logs(dash_duo) == []
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    dash_duo.driver.save_screenshot(str(SCREENSHOTS / "home.png"))
-
-
-def test_navbar_reaches_every_section_and_unknown_paths_show_not_found(
-    dash_duo: Any, tmp_path: Path, browser_session_factory: sessionmaker[Session]
-) -> None:
-    app = create_app(
-        load_settings({"DATA_DIR": str(tmp_path)}), session_factory=browser_session_factory
-    )
-    dash_duo.start_server(app)
-    dash_duo.wait_for_contains_text("#home-empty", "No templates yet")
-
-    for link, page_element in (
-        ("#navbar-link-report-builder", "#report-builder-empty"),
-        ("#navbar-link-dashboards", "#dashboards-empty"),
-        ("#navbar-link-runs", "#runs-empty"),
-        ("#navbar-link-admin-queues", "#admin-queues-empty"),
-        ("#navbar-link-home", "#home-empty"),
-    ):
-        dash_duo.find_element(link).click()
-        dash_duo.wait_for_element(page_element)
-
-    dash_duo.driver.get(f"{dash_duo.server_url}/no-such-page")
-    dash_duo.wait_for_contains_text("#not-found-empty", "Page not found")
-    assert _severe_logs(dash_duo) == []
-
-
-def _set_viewport(driver: Any, width: int, height: int) -> None:
-    """Size the page area (not the window, which adds browser chrome) for the screenshot."""
-    driver.set_window_size(width, height)
-    inner_width, inner_height = driver.execute_script(
-        "return [window.innerWidth, window.innerHeight];"
-    )
-    driver.set_window_size(2 * width - inner_width, 2 * height - inner_height)
 
 
 def _bootstrap_is_applied(dash_duo: Any) -> bool:
@@ -108,3 +30,78 @@ def _bootstrap_is_applied(dash_duo: Any) -> bool:
             " && document.fonts.check('1em bootstrap-icons');"
         )
     )
+
+
+def test_a_new_user_sees_what_to_do_next_on_every_section(
+    dash_duo: Any, world: BrowserWorld, browser_session_factory: sessionmaker[Session]
+) -> None:
+    app = start_app(dash_duo, world, browser_session_factory)
+    sign_in_browser(dash_duo, app, world.analyst.id)
+    dash_duo.driver.get(dash_duo.server_url + "/")
+
+    dash_duo.wait_for_contains_text("#home-recent-empty", "Pick a template in the")
+    assert "No favorites yet" in dash_duo.find_element("#home-favorites").text
+    assert dash_duo.find_element("#navbar-brand").text == "Report Builder"
+    assert _bootstrap_is_applied(dash_duo)
+
+    for link, page_element in (
+        ("#navbar-link-dashboards", "#dashboards-empty"),
+        ("#navbar-link-runs", "#runs-empty"),
+        ("#navbar-link-home", "#home-recent-empty"),
+    ):
+        dash_duo.find_element(link).click()
+        dash_duo.wait_for_element(page_element)
+
+    dash_duo.driver.get(f"{dash_duo.server_url}/no-such-page")
+    dash_duo.wait_for_contains_text("#not-found-empty", "Page not found")
+    assert severe_logs(dash_duo) == []
+
+
+def test_home_with_a_favorite_a_schedule_and_runs(
+    dash_duo: Any,
+    world: BrowserWorld,
+    worker: Any,
+    browser_session_factory: sessionmaker[Session],
+) -> None:
+    from db.session import session_scope
+    from services.dashboards import favorite_dashboard
+    from services.executions import run_report
+    from services.runtime import redis_connection
+    from services.schedules import create_schedule
+
+    trend = make_report(world, browser_session_factory)
+    roas = make_report(
+        world, browser_session_factory, template_id="roas_by_campaign", name="ROAS by campaign"
+    )
+    redis = redis_connection(world.settings.redis_url or "")
+    with session_scope(browser_session_factory) as session:
+        create_schedule(
+            session=session,
+            actor=world.analyst,
+            report_id=trend.report_id,
+            schedule_type="weekly",
+            time_of_day="07:30",
+            timezone="Europe/Berlin",
+        )
+        for report in (roas, trend):
+            run_report(
+                session=session, redis=redis, actor=world.analyst, report_id=report.report_id
+            )
+        favorite_dashboard(session=session, actor=world.analyst, dashboard_id=trend.dashboard_id)
+    redis.close()
+    app = start_app(dash_duo, world, browser_session_factory)
+    sign_in_browser(dash_duo, app, world.analyst.id)
+
+    dash_duo.driver.get(dash_duo.server_url + "/")
+    dash_duo.wait_for_contains_text("#home-favorites-grid", "Daily delivery trend")
+    dash_duo.wait_for_contains_text("#home-upcoming-list", "Daily delivery trend")
+    dash_duo.wait_for_text_to_equal(
+        "#home-recent-list li:first-child .status-badge", "Completed", timeout=60
+    )
+    dash_duo.wait_for_text_to_equal(
+        "#home-recent-list li:last-child .status-badge", "Completed", timeout=60
+    )
+    dash_duo.driver.refresh()  # the favorite's card now has data too
+    dash_duo.wait_for_contains_text("#home-favorites-grid", "updated just now")
+    save_screenshot(dash_duo, "home.png")
+    assert severe_logs(dash_duo) == []

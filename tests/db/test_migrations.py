@@ -31,6 +31,7 @@ REPORT_TABLES = {
     "dashboard_favorites",
 }
 WORKFLOW_TABLES = {"workflows", "workflow_executions"}
+EXPRESSION_INDEXES = {"ix_report_definitions_updated_at"}
 
 
 @pytest.fixture
@@ -66,6 +67,8 @@ def test_the_models_match_the_migrated_schema(empty_database_url: str, db_engine
             d
             for d in compare_metadata(context, Base.metadata)
             if not (d[0] == "remove_table" and d[1].name in ARCHIVE_TABLES)
+            # Alembic cannot compare an index on an expression (DESC) reflected from SQLite.
+            and not (d[0] in {"add_index", "remove_index"} and d[1].name in EXPRESSION_INDEXES)
         ]
     assert differences == []
 

@@ -187,3 +187,14 @@ def test_delete_removes_the_report_and_its_dashboard(session: Session, world: Wo
         get_report(session=session, actor=world.owner, report_id=report.report_id)
     assert session.scalar(select(func.count()).select_from(Dashboard)) == 0
     assert session.scalar(select(func.count()).select_from(DashboardWidget)) == 0
+
+
+def test_search_treats_like_wildcards_as_text(session: Session, world: World) -> None:
+    for name in ("100% done", "plain"):
+        create_report(
+            session=session, actor=world.owner, template_id="numbers", instance_id="wh", name=name
+        )
+    assert [r.name for r in list_reports(session=session, actor=world.owner, search="%").items] == [
+        "100% done"
+    ]
+    assert list_reports(session=session, actor=world.owner, search="_").total == 0

@@ -1,0 +1,83 @@
+"""Instances the caller may use, and the option lists (campaigns, ASINs) searched on them."""
+
+from __future__ import annotations
+
+import logging
+
+from api import inputs, schemas
+from api.errors import ApiError
+from api.routing import Call, Router, paginate
+from services.errors import DomainError
+from services.instances import list_instances, metadata_options
+
+log = logging.getLogger(__name__)
+
+router = Router("/report-builder", "instances")
+
+
+@router.route(
+    "GET", "/instances", "List instances", query=inputs.PageQuery, response=schemas.InstanceList
+)
+def list_instances_view(call: Call) -> schemas.InstanceList:
+    """The instances the caller may run reports on (admins: all); never their URLs."""
+    query = call.query_as(inputs.PageQuery)
+    items, total = paginate(
+        list_instances(session=call.session, actor=call.actor), query.page, query.limit
+    )
+    return schemas.InstanceList(
+        items=[schemas.Instance.model_validate(i) for i in items],
+        total=total,
+        page=query.page,
+        limit=query.limit,
+    )
+
+
+def _options(call: Call, kind: str) -> schemas.OptionPage:
+    query = call.query_as(inputs.MetadataQuery)
+    try:
+        options = metadata_options(
+            session=call.session,
+            actor=call.actor,
+            secret_key=call.settings.secret_key,
+            instance_id=query.instance_id,
+            kind=kind,
+            search=query.search,
+            limit=query.limit,
+        )
+    except DomainError:
+        raise
+    except Exception as error:  # engine errors may name hosts or files: log, never show
+        log.warning("metadata query failed: %s", type(error).__name__, exc_info=True)
+        raise ApiError(502, "instance_error", "The instance could not be queried.") from None
+    return schemas.OptionPage(
+        items=[schemas.Option.model_validate(o) for o in options],
+        total=len(options),
+        page=1,
+        limit=query.limit,
+    )
+
+
+@router.route(
+    "GET",
+    "/metadata/campaigns",
+    "Search campaigns",
+    query=inputs.MetadataQuery,
+    response=schemas.OptionPage,
+    errors=(502,),
+)
+def campaign_options_view(call: Call) -> schemas.OptionPage:
+    """Campaign ids and names from the instance, for campaign_ids parameters."""
+    return _options(call, "campaigns")
+
+
+@router.route(
+    "GET",
+    "/metadata/asins",
+    "Search ASINs",
+    query=inputs.MetadataQuery,
+    response=schemas.OptionPage,
+    errors=(502,),
+)
+def asin_options_view(call: Call) -> schemas.OptionPage:
+    """ASINs and product names from the instance, for asins parameters."""
+    return _options(call, "asins")

@@ -1,0 +1,137 @@
+"""Sign in with e-mail and password; then back to the page that asked for it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, dcc, html, no_update
+from dash.development.base_component import Component
+
+import webauth
+from components.navbar import create_icon
+from pages._context import current_actor, db_session, safe_next
+from services.users import authenticate_password
+
+dash.register_page(__name__, path="/login", title="Sign in · Report Builder")
+
+#: Said for any failed attempt: never which of the two was wrong.
+WRONG_CREDENTIALS = "Wrong e-mail or password, or the account is disabled."
+
+
+def layout(**query: str) -> Component:
+    target = safe_next(query.get("next"))
+    if current_actor() is not None:  # signed in already: go on to where they were headed
+        return dcc.Location(id="login-redirect", href=target, refresh=True)
+    return dbc.Row(
+        dbc.Col(
+            [
+                dcc.Location(id="login-redirect", refresh=True),
+                dcc.Store(id="login-next", data=target),
+                dbc.Card(
+                    dbc.CardBody(
+                        [
+                            html.Div(
+                                create_icon("bar-chart-line-fill"),
+                                className="login-logo text-primary mb-2",
+                            ),
+                            html.H1("Sign in", className="h4 mb-1"),
+                            html.P(
+                                "Use the e-mail and password your administrator set up for you.",
+                                className="text-body-secondary small mb-4",
+                            ),
+                            html.Div(id="login-error"),
+                            dbc.Form(
+                                [
+                                    html.Div(
+                                        [
+                                            dbc.Label("E-mail", html_for="login-email"),
+                                            dbc.Input(
+                                                id="login-email",
+                                                type="email",
+                                                autocomplete="username",
+                                                autofocus=True,
+                                                required=True,
+                                                placeholder="you@example.com",
+                                            ),
+                                        ],
+                                        className="mb-3",
+                                    ),
+                                    html.Div(
+                                        [
+                                            dbc.Label("Password", html_for="login-password"),
+                                            dbc.Input(
+                                                id="login-password",
+                                                type="password",
+                                                autocomplete="current-password",
+                                                required=True,
+                                            ),
+                                        ],
+                                        className="mb-4",
+                                    ),
+                                    dbc.Button(
+                                        "Sign in",
+                                        id="login-submit",
+                                        type="submit",
+                                        color="primary",
+                                        class_name="w-100",
+                                    ),
+                                ],
+                                id="login-form",
+                            ),
+                        ],
+                        class_name="p-4",
+                    ),
+                    class_name="shadow-sm",
+                ),
+                html.P(
+                    [
+                        "No account yet? An administrator creates one with ",
+                        html.Code("reportbuilder create-user"),
+                        ".",
+                    ],
+                    className="text-body-secondary small text-center mt-3",
+                ),
+            ],
+            xs=12,
+            sm=10,
+            md=7,
+            lg=5,
+            xl=4,
+        ),
+        justify="center",
+        class_name="login-page pt-md-4",
+    )
+
+
+@callback(
+    Output("login-redirect", "href"),
+    Output("login-error", "children"),
+    Input("login-form", "n_submit"),
+    State("login-email", "value"),
+    State("login-password", "value"),
+    State("login-next", "data"),
+    prevent_initial_call=True,
+)
+def sign_in(
+    n_submit: int | None, email: str | None, password: str | None, target: str | None
+) -> tuple[Any, Any]:
+    """Check the password; on success set the session cookie and reload on `next`."""
+    if not email or not password:
+        return no_update, _error("Enter your e-mail and password.")
+    with db_session() as session:
+        actor = authenticate_password(session=session, email=email, password=password)
+    if actor is None:
+        return no_update, _error(WRONG_CREDENTIALS)
+    webauth.sign_in(actor)
+    return safe_next(target), None
+
+
+def _error(message: str) -> dbc.Alert:
+    return dbc.Alert(
+        [create_icon("exclamation-triangle", class_name="me-2"), message],
+        color="danger",
+        class_name="py-2 small",
+        id="login-error-message",
+    )

@@ -1,0 +1,623 @@
+"""One report: actions, parameters, schedule, backfill progress, run history, latest result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+from dash.development.base_component import Component
+
+from components.execution_table import create_execution_table
+from components.feedback import create_error_feedback, create_feedback, error_message
+from components.format import plural
+from components.navbar import create_icon
+from components.page import create_empty_state, create_page_header
+from components.progress import any_in_flight, create_poll_interval
+from components.report_cards import (
+    PREVIEW_ROWS,
+    create_backfill_section,
+    create_card,
+    create_parameter_list,
+    create_result_preview,
+    create_schedule_summary,
+)
+from pages._context import (
+    callback_actor,
+    current_actor,
+    db_session,
+    redis_client,
+    results_store,
+    sign_in_redirect,
+)
+from services.backfills import cancel_backfill, report_backfills, retry_backfill
+from services.errors import DomainError, NotFound
+from services.executions import (
+    cancel_execution,
+    get_execution,
+    list_executions,
+    preview_result,
+    run_report,
+)
+from services.reports import ReportInfo, delete_report, get_report, set_active
+from services.schedules import (
+    PreviewRun,
+    ScheduleInfo,
+    report_schedule,
+    schedule_preview,
+    update_schedule,
+)
+from services.templates import get_template
+from services.users import Actor
+
+dash.register_page(
+    __name__,
+    path_template="/reports/<report_id>",
+    title="Report · Report Builder",
+    description="A report's runs, schedule, backfills and latest result.",
+)
+
+#: Runs listed in the history; the Runs page has them all.
+HISTORY_LIMIT = 15
+#: Where the page goes after the report is deleted.
+AFTER_DELETE_PATH = "/report-builder"
+#: Colour of each report state badge.
+STATE_COLORS = {"active": "success", "paused": "warning", "inactive": "secondary"}
+
+
+def layout(report_id: str | None = None, **_query: str) -> Component:
+    actor = current_actor()
+    if actor is None:
+        return sign_in_redirect(f"/reports/{report_id}")
+    try:
+        with db_session() as session:
+            report = get_report(session=session, actor=actor, report_id=str(report_id))
+            schedule = report_schedule(session=session, actor=actor, report_id=report.report_id)
+            next_runs = (
+                schedule_preview(session=session, actor=actor, schedule_id=schedule.schedule_id)
+                if schedule and not schedule.is_paused
+                else []
+            )
+            definitions = get_template(
+                session=session, template_id=report.template_id
+            ).parameter_definitions
+    except NotFound:
+        return create_empty_state(
+            [
+                html.Strong("Report not found. ", className="d-block mb-2"),
+                "It may have been deleted, or it belongs to someone else. ",
+                dbc.Button(
+                    "See your reports",
+                    href="/report-builder",
+                    color="primary",
+                    size="sm",
+                    class_name="ms-1",
+                ),
+            ],
+            icon="file-earmark-x",
+            id="report-not-found",
+        )
+    return create_report_layout(report, schedule, next_runs, definitions, actor)
+
+
+def can_change(actor: Actor, report: ReportInfo) -> bool:
+    """Owners and admins change a report (the services check again on every action)."""
+    return actor.can_run and (actor.is_admin or report.owner_email == actor.email)
+
+
+def create_report_layout(
+    report: ReportInfo,
+    schedule: ScheduleInfo | None,
+    next_runs: list[PreviewRun],
+    definitions: list[dict[str, Any]],
+    actor: Actor,
+) -> html.Div:
+    editable = can_change(actor, report)
+    return html.Div(
+        [
+            dcc.Store(id="report-id", data=report.report_id),
+            dcc.Store(id="report-schedule-id", data=schedule.schedule_id if schedule else None),
+            dcc.Store(id="report-schedule-paused", data=bool(schedule and schedule.is_paused)),
+            dcc.Store(id="report-refresh", data=0),
+            dcc.Store(id="report-history-active", data=True),
+            dcc.Store(id="report-backfill-active", data=True),
+            dcc.Store(id="report-latest-completed"),
+            dcc.Location(id="report-navigate", refresh="callback-nav"),
+            create_poll_interval("report-poll"),
+            create_report_header(report, schedule, actor=actor, editable=editable),
+            html.Div(id="report-feedback"),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        create_card(
+                            "Parameters",
+                            create_parameter_list(report.parameters, definitions),
+                            icon="sliders",
+                            id="report-parameters",
+                        ),
+                        md=6,
+                        xl=4,
+                    ),
+                    dbc.Col(
+                        create_card(
+                            "Schedule",
+                            create_schedule_summary(schedule, next_runs),
+                            icon="calendar-week",
+                            id="report-schedule",
+                        ),
+                        md=6,
+                        xl=4,
+                    ),
+                    dbc.Col(
+                        create_card(
+                            "Backfill",
+                            html.Div(id="report-backfill-section"),
+                            icon="calendar-range",
+                            id="report-backfill",
+                        ),
+                        xl=4,
+                    ),
+                ],
+                class_name="g-3 mb-3",
+            ),
+            create_card(
+                "Run history",
+                html.Div(id="report-history-section"),
+                icon="clock-history",
+                id="report-history",
+                actions=dcc.Link(
+                    "All runs of this report",
+                    href=f"/runs?report={report.report_id}",
+                    className="small",
+                ),
+            ),
+            html.Div(className="mb-3"),
+            create_card(
+                "Latest result",
+                # Filled when the history finds a completed run (see refresh_history).
+                html.Div(create_result_preview(None, None), id="report-preview-section"),
+                icon="table",
+                id="report-preview-card",
+            ),
+            create_delete_modal(report),
+        ]
+    )
+
+
+def create_report_header(
+    report: ReportInfo, schedule: ScheduleInfo | None, *, actor: Actor, editable: bool
+) -> html.Div:
+    subtitle = f"{report.template_name} on {report.instance_name} · owner {report.owner_email}"
+    badges = html.Div(
+        [
+            dbc.Badge(
+                report.state.capitalize(),
+                color=STATE_COLORS.get(report.state, "secondary"),
+                id="report-state",
+                class_name="me-1",
+            ),
+            dbc.Badge(
+                report.frequency.capitalize(),
+                color="light",
+                text_color="dark",
+                class_name="border me-1",
+            ),
+        ],
+        className="d-flex align-items-center flex-wrap gap-1 mb-2",
+    )
+    actions: list[Component] = []
+    if actor.can_run:
+        actions.append(
+            dbc.Button(
+                [create_icon("play-fill", class_name="me-1"), "Run now"],
+                id="report-run-now",
+                color="primary",
+                disabled=not report.is_active,
+                title=None if report.is_active else "Activate the report to run it",
+            )
+        )
+    if editable and not report.is_active:
+        actions.append(
+            dbc.Button(
+                [create_icon("power", class_name="me-1"), "Activate"],
+                id="report-activate",
+                color="outline-success",
+            )
+        )
+    if editable and schedule is not None:
+        actions.append(
+            dbc.Button(
+                pause_label(schedule.is_paused),
+                id="report-pause",
+                color="outline-secondary",
+            )
+        )
+    if report.dashboard_id:
+        actions.append(
+            dbc.Button(
+                [create_icon("speedometer2", class_name="me-1"), "Dashboard"],
+                href=f"/dashboards/{report.dashboard_id}",
+                color="outline-primary",
+                id="report-dashboard-link",
+            )
+        )
+    if editable:
+        actions.append(
+            dbc.Button(
+                [create_icon("trash", class_name="me-1"), "Delete"],
+                id="report-delete",
+                color="outline-danger",
+            )
+        )
+    return html.Div(
+        [
+            html.Div(
+                [
+                    create_page_header(report.name, subtitle),
+                    badges,
+                    html.P(report.description, className="mb-0") if report.description else None,
+                ],
+                className="flex-grow-1",
+            ),
+            html.Div(
+                actions,
+                className="report-actions d-flex flex-wrap gap-2 align-items-start "
+                "justify-content-lg-end flex-shrink-0",
+            ),
+        ],
+        className="report-header d-flex flex-column flex-lg-row gap-3 mb-3",
+    )
+
+
+def pause_label(is_paused: bool) -> list[Component | str]:
+    if is_paused:
+        return [create_icon("play-circle", class_name="me-1"), "Resume schedule"]
+    return [create_icon("pause-circle", class_name="me-1"), "Pause schedule"]
+
+
+def create_delete_modal(report: ReportInfo) -> dbc.Modal:
+    return dbc.Modal(
+        [
+            dbc.ModalHeader(dbc.ModalTitle("Delete this report?")),
+            dbc.ModalBody(
+                [
+                    html.P(
+                        [
+                            html.Strong(report.name),
+                            f" and its {plural(report.execution_count, 'run')}, schedule, "
+                            "backfills, results and dashboard will be deleted.",
+                        ]
+                    ),
+                    html.P("This cannot be undone.", className="mb-0 text-danger"),
+                ]
+            ),
+            dbc.ModalFooter(
+                [
+                    dbc.Button("Keep it", id="report-delete-dismiss", color="secondary"),
+                    dbc.Button("Delete report", id="report-delete-confirm", color="danger"),
+                ]
+            ),
+        ],
+        id="report-delete-modal",
+        is_open=False,
+    )
+
+
+# --- live sections (polled every 2 s while a run is in flight) --------------------------
+
+
+@callback(
+    Output("report-history-section", "children"),
+    Output("report-history-active", "data"),
+    Output("report-latest-completed", "data"),
+    Input("report-poll", "n_intervals"),
+    Input("report-refresh", "data"),
+    State("report-id", "data"),
+    State("report-latest-completed", "data"),
+)
+def refresh_history(
+    n_intervals: int | None, refresh: int | None, report_id: str, latest: str | None
+) -> tuple[Any, Any, Any]:
+    """The newest runs; tells the poller whether any is in flight and which result is newest."""
+    actor = callback_actor()
+    if actor is None:
+        return no_update, False, no_update
+    try:
+        with db_session() as session:
+            page = list_executions(
+                session=session, actor=actor, report_id=report_id, limit=HISTORY_LIMIT
+            )
+    except DomainError as error:
+        return create_error_feedback(error), False, no_update
+    completed = next((e.execution_id for e in page.items if e.status == "completed"), None)
+    in_flight = any_in_flight(e.status for e in page.items)
+    if not page.items:
+        body: Any = create_empty_state(
+            "No runs yet. Click Run now to start the first one.",
+            icon="clock-history",
+            id="report-history-empty",
+        )
+    else:
+        body = html.Div(
+            [
+                create_execution_table(
+                    page.items, id="report-runs", cancel_type="report-cancel", show_report=False
+                ),
+                html.P(
+                    f"Showing the newest {len(page.items)} of {plural(page.total, 'run')}.",
+                    className="small text-body-secondary mt-2 mb-0",
+                )
+                if page.total > len(page.items)
+                else None,
+            ]
+        )
+    return body, in_flight, completed if completed and completed != latest else no_update
+
+
+@callback(
+    Output("report-backfill-section", "children"),
+    Output("report-backfill-active", "data"),
+    Input("report-poll", "n_intervals"),
+    Input("report-refresh", "data"),
+    State("report-id", "data"),
+)
+def refresh_backfills(n_intervals: int | None, refresh: int | None, report_id: str) -> Any:
+    """The latest backfill's progress bar and segment grid, the earlier ones in brief."""
+    actor = callback_actor()
+    if actor is None:
+        return no_update, False
+    try:
+        with db_session() as session:
+            backfills = report_backfills(session=session, actor=actor, report_id=report_id)
+    except DomainError as error:
+        return create_error_feedback(error), False
+    in_flight = bool(backfills) and backfills[0].status in {"pending", "running"}
+    return create_backfill_section(backfills, can_change=actor.can_run), in_flight
+
+
+# Poll while either section shows something in flight; stop (no requests) when both are idle.
+clientside_callback(
+    "function(history, backfill) { return !(history || backfill); }",
+    Output("report-poll", "disabled"),
+    Input("report-history-active", "data"),
+    Input("report-backfill-active", "data"),
+)
+
+
+@callback(
+    Output("report-preview-section", "children"),
+    Input("report-latest-completed", "data"),
+)
+def show_latest_result(execution_id: str | None) -> Any:
+    """The first rows of the newest completed run, with its downloads."""
+    actor = callback_actor()
+    if actor is None:
+        return no_update
+    if not execution_id:
+        return create_result_preview(None, None)
+    try:
+        with db_session() as session:
+            execution = get_execution(session=session, actor=actor, execution_id=execution_id)
+            preview = preview_result(
+                session=session,
+                actor=actor,
+                store=results_store(),
+                execution_id=execution_id,
+                limit=PREVIEW_ROWS,
+            )
+    except DomainError as error:
+        return create_error_feedback(error)
+    return create_result_preview(execution, preview)
+
+
+# --- actions -----------------------------------------------------------------------------
+
+
+@callback(
+    Output("report-feedback", "children", allow_duplicate=True),
+    Output("report-refresh", "data", allow_duplicate=True),
+    Input("report-run-now", "n_clicks"),
+    State("report-id", "data"),
+    State("report-refresh", "data"),
+    prevent_initial_call=True,
+)
+def run_now(n_clicks: int | None, report_id: str, refresh: int | None) -> tuple[Any, Any]:
+    """Queue a run with the saved parameters; a worker runs it, the page polls it."""
+    actor = callback_actor()
+    if actor is None or not n_clicks:
+        return no_update, no_update
+    try:
+        with db_session() as session:
+            execution = run_report(
+                session=session, redis=redis_client(), actor=actor, report_id=report_id
+            )
+    except DomainError as error:
+        return create_error_feedback(error), no_update
+    message = f"Run {execution.execution_id} is queued; its status updates below."
+    return create_feedback(message), (refresh or 0) + 1
+
+
+@callback(
+    Output("report-feedback", "children", allow_duplicate=True),
+    Output("report-refresh", "data", allow_duplicate=True),
+    Input({"type": "report-cancel", "index": ALL}, "n_clicks"),
+    State("report-refresh", "data"),
+    prevent_initial_call=True,
+)
+def cancel_run(clicks: list[int | None], refresh: int | None) -> tuple[Any, Any]:
+    """Cancel one queued or running run of the history."""
+    if not ctx.triggered_id or not any(clicks):
+        return no_update, no_update  # the buttons were (re)drawn, not clicked
+    actor = callback_actor()
+    if actor is None:
+        return no_update, no_update
+    execution_id = str(ctx.triggered_id["index"])
+    try:
+        with db_session() as session:
+            cancel_execution(
+                session=session, redis=redis_client(), actor=actor, execution_id=execution_id
+            )
+    except DomainError as error:
+        return create_error_feedback(error), (refresh or 0) + 1
+    return create_feedback(f"Run {execution_id} cancelled."), (refresh or 0) + 1
+
+
+@callback(
+    Output("report-feedback", "children", allow_duplicate=True),
+    Output("report-refresh", "data", allow_duplicate=True),
+    Input({"type": "report-backfill-retry", "index": ALL}, "n_clicks"),
+    State("report-refresh", "data"),
+    prevent_initial_call=True,
+)
+def retry_failed_segments(clicks: list[int | None], refresh: int | None) -> tuple[Any, Any]:
+    """Run every failed segment of the backfill again."""
+    if not ctx.triggered_id or not any(clicks):
+        return no_update, no_update
+    actor = callback_actor()
+    if actor is None:
+        return no_update, no_update
+    try:
+        with db_session() as session:
+            backfill = retry_backfill(
+                session=session,
+                redis=redis_client(),
+                actor=actor,
+                collection_id=str(ctx.triggered_id["index"]),
+            )
+    except DomainError as error:
+        return create_error_feedback(error), (refresh or 0) + 1
+    return create_feedback(f"Retrying the failed segments of {backfill.collection_id}."), (
+        refresh or 0
+    ) + 1
+
+
+@callback(
+    Output("report-feedback", "children", allow_duplicate=True),
+    Output("report-refresh", "data", allow_duplicate=True),
+    Input({"type": "report-backfill-cancel", "index": ALL}, "n_clicks"),
+    State("report-refresh", "data"),
+    prevent_initial_call=True,
+)
+def cancel_running_backfill(clicks: list[int | None], refresh: int | None) -> tuple[Any, Any]:
+    """Cancel every segment of the backfill that has not finished."""
+    if not ctx.triggered_id or not any(clicks):
+        return no_update, no_update
+    actor = callback_actor()
+    if actor is None:
+        return no_update, no_update
+    try:
+        with db_session() as session:
+            backfill = cancel_backfill(
+                session=session,
+                redis=redis_client(),
+                actor=actor,
+                collection_id=str(ctx.triggered_id["index"]),
+            )
+    except DomainError as error:
+        return create_error_feedback(error), (refresh or 0) + 1
+    return create_feedback(f"Backfill {backfill.collection_id} cancelled."), (refresh or 0) + 1
+
+
+@callback(
+    Output("report-feedback", "children", allow_duplicate=True),
+    Output("report-pause", "children"),
+    Output("report-state", "children"),
+    Output("report-state", "color"),
+    Output("report-schedule-body", "children"),
+    Output("report-schedule-paused", "data"),
+    Input("report-pause", "n_clicks"),
+    State("report-schedule-id", "data"),
+    State("report-schedule-paused", "data"),
+    prevent_initial_call=True,
+)
+def toggle_pause(
+    n_clicks: int | None, schedule_id: str | None, is_paused: bool | None
+) -> tuple[Any, ...]:
+    """Pause or resume the schedule; resuming starts from the next slot, never catches up."""
+    actor = callback_actor()
+    if actor is None or not n_clicks or not schedule_id:
+        return (no_update,) * 6
+    try:
+        with db_session() as session:
+            schedule = update_schedule(
+                session=session,
+                actor=actor,
+                schedule_id=schedule_id,
+                changes={"is_paused": not is_paused},
+            )
+            runs = (
+                []
+                if schedule.is_paused
+                else schedule_preview(session=session, actor=actor, schedule_id=schedule_id)
+            )
+    except DomainError as error:
+        return (create_error_feedback(error), *(no_update,) * 5)
+    state = "paused" if schedule.is_paused else "active"
+    message = "Schedule paused." if schedule.is_paused else "Schedule resumed."
+    return (
+        create_feedback(message),
+        pause_label(schedule.is_paused),
+        state.capitalize(),
+        STATE_COLORS[state],
+        create_schedule_summary(schedule, runs),
+        schedule.is_paused,
+    )
+
+
+@callback(
+    Output("report-feedback", "children", allow_duplicate=True),
+    Output("report-activate", "style"),
+    Output("report-run-now", "disabled"),
+    Output("report-state", "children", allow_duplicate=True),
+    Output("report-state", "color", allow_duplicate=True),
+    Input("report-activate", "n_clicks"),
+    State("report-id", "data"),
+    prevent_initial_call=True,
+)
+def activate(n_clicks: int | None, report_id: str) -> tuple[Any, ...]:
+    actor = callback_actor()
+    if actor is None or not n_clicks:
+        return (no_update,) * 5
+    try:
+        with db_session() as session:
+            report = set_active(session=session, actor=actor, report_id=report_id, active=True)
+    except DomainError as error:
+        return create_error_feedback(error), no_update, no_update, no_update, no_update
+    return (
+        create_feedback("Report activated: it runs again, on demand and on schedule."),
+        {"display": "none"},
+        False,
+        report.state.capitalize(),
+        STATE_COLORS.get(report.state, "secondary"),
+    )
+
+
+@callback(
+    Output("report-delete-modal", "is_open"),
+    Input("report-delete", "n_clicks"),
+    Input("report-delete-dismiss", "n_clicks"),
+    prevent_initial_call=True,
+)
+def toggle_delete_dialog(open_clicks: int | None, dismiss_clicks: int | None) -> bool:
+    return ctx.triggered_id == "report-delete"
+
+
+@callback(
+    Output("report-feedback", "children", allow_duplicate=True),
+    Output("report-navigate", "href"),
+    Output("report-delete-modal", "is_open", allow_duplicate=True),
+    Input("report-delete-confirm", "n_clicks"),
+    State("report-id", "data"),
+    prevent_initial_call=True,
+)
+def confirm_delete(n_clicks: int | None, report_id: str) -> tuple[Any, Any, Any]:
+    actor = callback_actor()
+    if actor is None or not n_clicks:
+        return no_update, no_update, no_update
+    try:
+        with db_session() as session:
+            delete_report(session=session, actor=actor, report_id=report_id)
+    except DomainError as error:
+        return create_feedback(error_message(error), color="danger"), no_update, False
+    return no_update, AFTER_DELETE_PATH, False

@@ -1,0 +1,770 @@
+"""The Report Builder page's layout and callbacks (and those of its components), called as
+plain functions inside a request of the real app, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import importlib
+from datetime import UTC, datetime
+from types import ModuleType
+from typing import Any
+
+import dash
+import pytest
+from dash import no_update
+from dash.exceptions import PreventUpdate
+from sqlalchemy import select
+
+from components import ids, parameter_form, reports_table
+from components.ids import RUN_FORM, page_id
+from components.run_modal import RunPlan
+from db.models import Instance
+from db.session import session_scope
+from services.backfills import backfill_window, report_backfills, segments
+from services.executions import list_executions
+from services.reports import create_report, get_report, list_reports
+from services.schedules import create_schedule, report_schedule
+from services.windows import freshest_day
+from tests.pages.conftest import UiWorld, find_ids, text_of
+from tests.services.conftest import add_template
+
+TEMPLATE = "campaign_numbers"
+SQL = """
+SELECT x, label FROM numbers
+WHERE x < {{ top_n }} AND ({{ channel }} = 'all' OR label = {{ channel }})
+  AND day >= CAST({{ window_start }} AS DATE) AND day < CAST({{ window_end }} AS DATE)
+"""
+DEFINITIONS = [
+    {"name": "top_n", "type": "integer", "label": "Rows", "required": True, "min": 1, "max": 500},
+    {
+        "name": "channel",
+        "type": "enum",
+        "label": "Channel",
+        "required": True,
+        "default": "all",
+        "options": [{"value": "all", "label": "All channels"}, {"value": "n1", "label": "N1"}],
+    },
+    {"name": "period", "type": "date_range", "label": "Period", "default": "last_7_days"},
+    {"name": "campaigns", "type": "campaign_ids", "label": "Campaigns"},
+]
+#: The demo-like metadata query of the test instance: campaigns are the numbers' labels.
+CAMPAIGNS_SQL = (
+    "SELECT label AS value, 'Campaign ' || label AS label FROM numbers "
+    "WHERE label LIKE '%' || {{ search }} || '%' ORDER BY x"
+)
+
+
+@pytest.fixture
+def page(ui: UiWorld) -> ModuleType:
+    """The page module with a second template and a campaigns list on the instance."""
+    with session_scope(ui.session_factory) as session:
+        add_template(
+            session,
+            TEMPLATE,
+            SQL,
+            parameter_definitions=DEFINITIONS,
+            category="Campaigns",
+            report_type="table",
+            ui_schema={"order": ["channel", "top_n"], "fields": {"top_n": {"presets": [10]}}},
+        )
+        instance = session.scalars(select(Instance)).one()
+        instance.metadata_queries = {"campaigns": CAMPAIGNS_SQL}
+    return importlib.import_module("pages.report_builder")
+
+
+@pytest.fixture
+def known(ui: UiWorld, as_user: Any, page: ModuleType) -> dict[str, Any]:
+    """The page's catalogue store, as the owner's page load wrote it."""
+    with as_user(ui.owner):
+        tree = page.layout()
+    return next(c for c in _walk(tree) if getattr(c, "id", None) == page_id("catalogue")).data
+
+
+def _walk(node: Any) -> list[Any]:
+    if isinstance(node, list | tuple):
+        return [found for child in node for found in _walk(child)]
+    if not hasattr(node, "to_plotly_json"):
+        return []
+    return [node, *_walk(getattr(node, "children", None))]
+
+
+def _find(tree: Any, component_id: Any) -> Any:
+    return next(c for c in _walk(tree) if getattr(c, "id", None) == component_id)
+
+
+def _spec(known: dict[str, Any], page: ModuleType, as_user: Any, ui: UiWorld) -> dict[str, Any]:
+    with as_user(ui.owner):
+        outputs = page.modal_for(TEMPLATE, known)
+    return _find(outputs[2], ids.form_store_id(RUN_FORM, "spec")).data
+
+
+def _form_args(top_n: Any = 50, channel: str = "all") -> dict[str, list[Any]]:
+    """What the wildcard States hold for the test form (value kind: channel, top_n)."""
+    return {
+        "value": [channel, top_n],
+        "search": [["n1"]],
+        "preset": ["last_7_days"],
+        "date": [],
+        "start": [None],
+        "end": [None],
+    }
+
+
+def _states(
+    spec: dict[str, Any],
+    known: dict[str, Any],
+    *,
+    step: int,
+    name: str = "Weekly numbers",
+    top_n: Any = 50,
+    plan: RunPlan | None = None,
+) -> tuple[Any, ...]:
+    """The FORM_STATES of the modal, in order, as the browser sends them."""
+    plan = plan or RunPlan()
+    form = _form_args(top_n)
+    state = {
+        "template_id": TEMPLATE,
+        "template_name": "Campaign Numbers",
+        "min_data_age_days": 0,
+        "step": step,
+    }
+    plan_values = (
+        plan.run_type,
+        plan.schedule_type,
+        plan.cron_expression,
+        plan.time_of_day,
+        plan.timezone,
+        plan.run_now,
+        plan.with_backfill,
+        plan.segment_type,
+        plan.lookback_days,
+    )
+    return (
+        state,
+        name,
+        "wh",
+        *(form[k] for k in ("value", "search", "preset", "date", "start", "end")),
+        spec,
+        *plan_values,
+        known,
+    )
+
+
+# --- layout and the template grid ---------------------------------------------------------
+
+
+def test_someone_not_signed_in_is_sent_to_login_and_back(
+    ui: UiWorld, as_user: Any, page: ModuleType
+) -> None:
+    with as_user(None):
+        redirect = page.layout()
+
+    assert isinstance(redirect, dash.dcc.Location)
+    assert redirect.href == "/login?next=/report-builder"
+
+
+def test_the_templates_tab_lists_every_template_with_its_use_button(
+    ui: UiWorld, as_user: Any, page: ModuleType
+) -> None:
+    with as_user(ui.owner):
+        tree = page.layout()
+    found = find_ids(tree)
+
+    assert ids.template_use_id(TEMPLATE) in found
+    assert ids.template_use_id("numbers") in found
+    assert "2 templates." in text_of(tree)
+    assert "Uses campaign lists" in text_of(tree)
+    assert _find(tree, page_id("tabs")).active_tab == "templates"
+
+
+def test_the_reports_tab_opens_from_the_address(
+    ui: UiWorld, as_user: Any, page: ModuleType
+) -> None:
+    with as_user(ui.owner):
+        tree = page.layout(tab="reports")
+
+    assert _find(tree, page_id("tabs")).active_tab == "reports"
+
+
+def test_a_viewer_sees_templates_but_cannot_use_them(
+    ui: UiWorld, as_user: Any, page: ModuleType
+) -> None:
+    with as_user(ui.viewer):
+        tree = page.layout()
+
+    assert _find(tree, ids.template_use_id(TEMPLATE)).disabled is True
+    assert page_id("viewer-notice") in find_ids(tree)
+
+
+def test_the_grid_filters_by_search_category_type_and_instance(
+    ui: UiWorld, as_user: Any, page: ModuleType, known: dict[str, Any]
+) -> None:
+    def shown(*filters: Any) -> tuple[list[Any], str]:
+        with as_user(ui.owner):
+            grid, count = page.filter_templates(*filters, known)
+        uses = [i for i in find_ids(grid) if isinstance(i, dict) and i["type"] == ids.TEMPLATE_USE]
+        return [i["index"] for i in uses], count
+
+    assert shown("numb", "any", "any", "any") == ([TEMPLATE, "numbers"], "2 templates.")
+    assert shown("", "Campaigns", "any", "any") == ([TEMPLATE], "1 of 2 templates match.")
+    assert shown("", "any", "table", "any")[0] == [TEMPLATE, "numbers"]
+    assert shown("", "any", "line", "any")[0] == []
+    # The instance has a campaigns list, so both fit; without it the campaign one does not.
+    assert shown("", "any", "any", "wh")[0] == [TEMPLATE, "numbers"]
+    known["instances"]["wh"]["kinds"] = []
+    assert shown("", "any", "any", "wh")[0] == ["numbers"]
+    with as_user(ui.owner):
+        empty, _ = page.filter_templates("no such thing", "any", "any", "any", known)
+    assert page_id("template-clear") in find_ids(empty)
+    assert page.clear_template_filters(1) == ("", "any", "any", "any")
+
+
+# --- the run modal: step 1 --------------------------------------------------------------
+
+
+def test_use_template_opens_the_modal_at_step_one_with_its_form(
+    ui: UiWorld, as_user: Any, page: ModuleType, known: dict[str, Any]
+) -> None:
+    with as_user(ui.owner, triggered=(ids.template_use_id(TEMPLATE), "n_clicks")):
+        outputs = page.open_run_modal([None, 1], known)
+
+    is_open, title, form, state, name, _, options, instance, timezone, run_type = outputs[:10]
+    assert is_open is True
+    assert title == "New report from “Campaign Numbers”"
+    assert state == {
+        "template_id": TEMPLATE,
+        "template_name": "Campaign Numbers",
+        "min_data_age_days": 0,
+        "step": 1,
+    }
+    assert name == "Campaign Numbers"
+    assert options == [{"label": "Warehouse", "value": "wh"}]
+    assert (instance, timezone, run_type) == ("wh", "UTC", "once")
+    assert ids.param_id(RUN_FORM, "top_n") in find_ids(form)
+    assert ids.param_id(RUN_FORM, "campaigns", "search") in find_ids(form)
+
+
+def test_a_grid_redrawn_without_clicks_opens_nothing(
+    ui: UiWorld, as_user: Any, page: ModuleType, known: dict[str, Any]
+) -> None:
+    with as_user(ui.owner), pytest.raises(PreventUpdate):
+        page.open_run_modal([None, None], known)
+
+
+def test_the_form_shows_the_error_of_the_one_invalid_field_as_the_user_types(
+    ui: UiWorld, as_user: Any, page: ModuleType, known: dict[str, Any]
+) -> None:
+    spec = _spec(known, page, as_user, ui)
+    form = _form_args(top_n=9999)
+
+    with as_user(ui.owner):
+        messages, classes = parameter_form.check_form(*form.values(), False, spec)
+
+    by_name = dict(zip(spec["order"], messages, strict=True))
+    assert by_name == {
+        "channel": "",
+        "top_n": "Must be at most 500.",
+        "period": "",
+        "campaigns": "",
+    }
+    assert classes[spec["order"].index("top_n")] == parameter_form.INVALID_FIELD_CLASS
+
+
+def test_a_required_field_left_empty_waits_for_next_to_say_so(
+    ui: UiWorld, as_user: Any, page: ModuleType, known: dict[str, Any]
+) -> None:
+    spec = _spec(known, page, as_user, ui)
+    form = _form_args(top_n=None)
+
+    with as_user(ui.owner):
+        quiet, _ = parameter_form.check_form(*form.values(), False, spec)
+        revealed, _ = parameter_form.check_form(*form.values(), True, spec)
+
+    assert not any(quiet)
+    assert dict(zip(spec["order"], revealed, strict=True))["top_n"] == "This field is required."
+
+
+def test_campaigns_are_searched_on_the_instance_keeping_what_is_chosen(
+    ui: UiWorld, as_user: Any, page: ModuleType, known: dict[str, Any]
+) -> None:
+    with as_user(ui.owner):
+        options = parameter_form.metadata_choices(
+            ui.owner,
+            instance_id="wh",
+            kind="campaigns",
+            search="n49",
+            chosen=["n1"],
+            shown=[{"value": "n1", "label": "Campaign n1 (n1)"}],
+        )
+
+    assert options[0] == {"label": "Campaign n1 (n1)", "value": "n1"}
+    assert [o["value"] for o in options[1:]] == ["n49"] + [f"n49{d}" for d in range(10)]
+    assert options[1]["label"] == "Campaign n49 (n49)"
+
+
+def test_a_campaign_search_on_an_unknown_instance_finds_nothing(
+    ui: UiWorld, as_user: Any, page: ModuleType
+) -> None:
+    with as_user(ui.owner):
+        options = parameter_form.metadata_choices(
+            ui.owner, instance_id="nope", kind="campaigns", search="", chosen=[], shown=[]
+        )
+
+    assert options == []
+
+
+def test_next_refuses_a_missing_name_and_an_invalid_field(
+    ui: UiWorld, as_user: Any, page: ModuleType, known: dict[str, Any]
+) -> None:
+    spec = _spec(known, page, as_user, ui)
+
+    with as_user(ui.owner):
+        outputs = page.step_forward(
+            page.read_modal(_states(spec, known, step=1, name=" ", top_n=0))
+        )
+
+    state, name_invalid, name_error, reveal, hint, _ = outputs
+    assert state is no_update  # stays at step 1
+    assert name_invalid is True and "name" in name_error
+    assert reveal is True  # every field error now shows, the "required" ones too
+    assert hint == "Fix the fields marked in red to go on."
+
+
+def test_next_goes_on_when_step_one_is_valid(
+    ui: UiWorld, as_user: Any, page: ModuleType, known: dict[str, Any]
+) -> None:
+    spec = _spec(known, page, as_user, ui)
+
+    with as_user(ui.owner):
+        outputs = page.step_forward(page.read_modal(_states(spec, known, step=1)))
+
+    assert outputs[0]["step"] == 2
+    assert outputs[1:5] == (False, "", no_update, "")
+
+
+def test_back_goes_back_without_checking(
+    ui: UiWorld, as_user: Any, page: ModuleType, known: dict[str, Any]
+) -> None:
+    spec = _spec(known, page, as_user, ui)
+    states = _states(spec, known, step=3, top_n="not a number")
+
+    with as_user(ui.owner, triggered=(page_id("modal-back"), "n_clicks")):
+        outputs = page.change_step(None, 1, *states)
+
+    assert outputs[0]["step"] == 2
+
+
+# --- step 2 and the review ----------------------------------------------------------------
+
+
+def test_the_schedule_preview_lists_five_runs_in_the_chosen_zone(page: ModuleType) -> None:
+    items, cron_invalid, cron_error, time_invalid = page.preview_schedule(
+        "weekly", "06:00", "America/New_York", None
+    )
+
+    assert len(items) == 5
+    texts = [text_of(item) for item in items]
+    assert all(t.startswith("Mon ") and (" EST " in t or " EDT " in t) for t in texts)
+    assert "06:00" in texts[0]
+    assert (cron_invalid, cron_error, time_invalid) == (False, "", False)
+
+
+def test_a_bad_cron_or_time_is_shown_next_to_its_field(page: ModuleType) -> None:
+    items, cron_invalid, cron_error, _ = page.preview_schedule("custom", "06:00", "UTC", "0 6 *")
+    assert cron_invalid is True and "five fields" in cron_error
+    assert "five fields" in text_of(items)
+
+    _, _, _, time_invalid = page.preview_schedule("daily", "30:00", "UTC", None)
+    assert time_invalid is True
+
+
+def test_the_backfill_preview_explains_the_lag_and_counts_segments(
+    page: ModuleType, known: dict[str, Any]
+) -> None:
+    freshness, preview, invalid, _ = page.preview_backfill(
+        "weekly", 84, "wh", {"min_data_age_days": 0}, known
+    )
+
+    freshest = freshest_day(timezone="UTC", data_lag_days=2, min_data_age_days=0)
+    count = len(segments(backfill_window(84, freshest, freshest), "weekly"))
+    assert "because this instance's data arrives 2 days late" in freshness
+    assert preview.startswith("84 days, ") and preview.endswith(f"{count} weekly segments.")
+    assert invalid is False
+
+    _, _, invalid, message = page.preview_backfill("weekly", 400, "wh", {}, known)
+    assert invalid is True and message == "Look back between 1 and 365 days."
+
+
+def test_the_review_says_what_will_happen_and_shows_the_sql(
+    ui: UiWorld, as_user: Any, page: ModuleType, known: dict[str, Any]
+) -> None:
+    spec = _spec(known, page, as_user, ui)
+    plan = RunPlan(
+        run_type="recurring", timezone="Europe/Berlin", with_backfill=True, lookback_days=182
+    )
+
+    with as_user(ui.owner):
+        outputs = page.step_forward(page.read_modal(_states(spec, known, step=2, plan=plan)))
+
+    state, _, _, _, hint, review = outputs
+    text = text_of(review)
+    assert state["step"] == 3 and hint == ""
+    assert "Run it every Monday at 06:00 (Europe/Berlin)" in text
+    assert "Backfill 182 days" in text and "weekly segments" in text
+    assert "Last 7 days (" in text and "All channels" in text
+    sql = _find(review, page_id("preview-sql"))
+    assert "FROM numbers" in text_of(sql) and "50" in text_of(sql)
+
+
+def test_step_two_stays_while_the_schedule_is_wrong(
+    ui: UiWorld, as_user: Any, page: ModuleType, known: dict[str, Any]
+) -> None:
+    spec = _spec(known, page, as_user, ui)
+    plan = RunPlan(run_type="recurring", schedule_type="custom", cron_expression="nope")
+
+    with as_user(ui.owner):
+        outputs = page.step_forward(page.read_modal(_states(spec, known, step=2, plan=plan)))
+
+    assert outputs[0] is no_update
+    assert outputs[4].startswith("Fix the run settings:")
+
+
+def test_the_step_view_follows_the_store(page: ModuleType) -> None:
+    outputs = page.show_step({"step": 3})
+
+    assert ["d-none" in c for c in outputs[:4]] == [True, True, False, True]
+    assert "d-none" not in outputs[7]  # Create report
+    assert outputs[8] == "Cancel"
+
+
+# --- submit ------------------------------------------------------------------------------
+
+
+def test_submit_creates_a_weekly_report_with_a_6_month_backfill_and_lands_on_it(
+    ui: UiWorld, as_user: Any, page: ModuleType, known: dict[str, Any]
+) -> None:
+    spec = _spec(known, page, as_user, ui)
+    plan = RunPlan(
+        run_type="recurring",
+        schedule_type="weekly",
+        time_of_day="07:30",
+        timezone="Europe/Berlin",
+        with_backfill=True,
+        segment_type="weekly",
+        lookback_days=182,
+    )
+
+    with as_user(ui.owner):
+        pathname, state, outcome, hint = page.submit_report(
+            1, *_states(spec, known, step=3, plan=plan)
+        )
+
+    report_id = pathname.removeprefix("/reports/")
+    assert pathname.startswith("/reports/rpt_") and state["step"] == 4 and hint == ""
+    assert "Scheduled it every Monday at 07:30 (Europe/Berlin)." in text_of(outcome)
+    with session_scope(ui.session_factory) as session:
+        report = get_report(session=session, actor=ui.owner, report_id=report_id)
+        schedule = report_schedule(session=session, actor=ui.owner, report_id=report_id)
+        (backfill,) = report_backfills(session=session, actor=ui.owner, report_id=report_id)
+    assert (report.name, report.frequency, report.timezone) == (
+        "Weekly numbers",
+        "weekly",
+        "Europe/Berlin",
+    )
+    assert report.parameters == {
+        "channel": "all",
+        "top_n": 50,
+        "period": "last_7_days",
+        "campaigns": ["n1"],
+    }
+    assert schedule is not None and schedule.cron_expression == "30 7 * * 1"
+    assert (backfill.segment_type, (backfill.end_date - backfill.start_date).days + 1) == (
+        "weekly",
+        182,
+    )
+    assert report.execution_count == backfill.total_segments  # no run now was asked for
+
+
+def test_submit_once_queues_one_run_now(
+    ui: UiWorld, as_user: Any, page: ModuleType, known: dict[str, Any]
+) -> None:
+    spec = _spec(known, page, as_user, ui)
+
+    with as_user(ui.owner):
+        pathname, *_ = page.submit_report(1, *_states(spec, known, step=3, plan=RunPlan()))
+
+    report_id = pathname.removeprefix("/reports/")
+    with session_scope(ui.session_factory) as session:
+        runs = list_executions(session=session, actor=ui.owner, report_id=report_id).items
+        schedule = report_schedule(session=session, actor=ui.owner, report_id=report_id)
+    assert [(r.triggered_by, r.status) for r in runs] == [("manual", "pending")]
+    assert schedule is None
+
+
+def test_a_viewer_cannot_submit_and_nothing_is_created(
+    ui: UiWorld, as_user: Any, page: ModuleType, known: dict[str, Any]
+) -> None:
+    spec = _spec(known, page, as_user, ui)
+
+    with as_user(ui.viewer):
+        pathname, state, _, hint = page.submit_report(1, *_states(spec, known, step=3))
+
+    assert pathname is no_update and state["step"] == 3
+    assert "Viewers" in hint
+    with session_scope(ui.session_factory) as session:
+        assert list_reports(session=session, actor=ui.admin).total == 1  # the world's own
+
+
+def test_a_failing_later_step_keeps_the_report_and_says_what_failed(
+    ui: UiWorld, as_user: Any, page: ModuleType, known: dict[str, Any]
+) -> None:
+    spec = _spec(known, page, as_user, ui)
+    with session_scope(ui.session_factory) as session:
+        session.scalars(select(Instance)).one().max_lookback_days = 30
+    plan = RunPlan(run_type="backfill", lookback_days=182)
+
+    with as_user(ui.owner):
+        pathname, state, outcome, _ = page.submit_report(
+            1, *_states(spec, known, step=3, plan=plan)
+        )
+
+    assert pathname is no_update and state["step"] == 4
+    assert "This instance keeps 30 days of history." in text_of(outcome)
+    assert "Open the report anyway" in text_of(outcome)
+
+
+def test_signed_out_callbacks_change_nothing_and_send_the_browser_to_login(
+    ui: UiWorld, as_user: Any, page: ModuleType, known: dict[str, Any]
+) -> None:
+    spec = _spec(known, page, as_user, ui)
+
+    with as_user(None) as context:
+        outputs = page.submit_report(1, *_states(spec, known, step=3))
+
+    assert outputs == (no_update,) * 4
+    assert context.updated_props["app-location"]["href"].startswith("/login?next=")
+
+
+# --- the reports tab ------------------------------------------------------------------------
+
+
+def _request(start: int = 0, end: int = 20, **model: Any) -> dict[str, Any]:
+    return {
+        "startRow": start,
+        "endRow": end,
+        "sortModel": model.pop("sort", []),
+        "filterModel": model,
+    }
+
+
+def _make_reports(ui: UiWorld, count: int) -> list[str]:
+    with session_scope(ui.session_factory) as session:
+        return [
+            create_report(
+                session=session,
+                actor=ui.owner,
+                template_id="numbers",
+                instance_id="wh",
+                name=f"Report {n}",
+                parameters={"below": n + 1},
+            ).report_id
+            for n in range(count)
+        ]
+
+
+def test_the_reports_grid_pages_sorts_and_filters_on_the_server(
+    ui: UiWorld, as_user: Any, page: ModuleType
+) -> None:
+    _make_reports(ui, 3)
+    by_name = [{"colId": "name", "sort": "asc"}]
+
+    with as_user(ui.owner):
+        first, count, empty, grid, facts = reports_table.load_report_rows(
+            _request(0, 2, sort=by_name), {}
+        )
+        second, *_ = reports_table.load_report_rows(_request(2, 4, sort=by_name), facts)
+        found, *_ = reports_table.load_report_rows(
+            _request(name={"filterType": "text", "type": "contains", "filter": "report 2"}), {}
+        )
+
+    assert [r["name"] for r in first["rowData"]] == ["Numbers report", "Report 0"]
+    assert first["rowCount"] == 4 and count == "4 reports."
+    assert [r["name"] for r in second["rowData"]] == ["Report 1", "Report 2"]
+    assert "d-none" in empty and grid == ""
+    assert [r["name"] for r in found["rowData"]] == ["Report 2"]
+    assert set(facts) == {r["report_id"] for r in first["rowData"]}
+
+
+def test_a_user_without_reports_gets_the_empty_state_and_filters_say_so(
+    ui: UiWorld, as_user: Any, page: ModuleType
+) -> None:
+    with as_user(ui.other):
+        response, count, empty, grid, _ = reports_table.load_report_rows(_request(), {})
+        _, filtered_count, filtered_empty, _, _ = reports_table.load_report_rows(
+            _request(state={"filterType": "text", "type": "equals", "filter": "paused"}), {}
+        )
+
+    assert response == {"rowData": [], "rowCount": 0}
+    assert (count, empty, grid) == ("", "", "d-none")
+    assert "No report matches these filters" in filtered_count and "d-none" in filtered_empty
+
+
+def test_filters_reach_the_grid_as_its_filter_model(page: ModuleType) -> None:
+    model = reports_table.apply_report_filters(" weekly ", "paused", "any", 3)
+
+    assert model == {
+        "name": {"filterType": "text", "type": "contains", "filter": "weekly"},
+        "state": {"filterType": "text", "type": "equals", "filter": "paused"},
+        "refresh": {"filterType": "number", "type": "notEqual", "filter": 3},
+    }
+    assert reports_table.query_of(_request(40, 60, **model))["page"] == 3
+
+
+def test_a_row_shows_state_status_times_and_the_actions_allowed(
+    ui: UiWorld, as_user: Any, page: ModuleType
+) -> None:
+    with session_scope(ui.session_factory) as session:
+        create_schedule(
+            session=session, actor=ui.owner, report_id=ui.report.report_id, schedule_type="daily"
+        )
+        report = get_report(session=session, actor=ui.owner, report_id=ui.report.report_id)
+
+    row = reports_table.report_row(report, can_change=True)
+    read_only = reports_table.report_row(report, can_change=False)
+
+    assert (row["state"], row["frequency"], row["last_status_label"]) == (
+        "Active",
+        "Daily",
+        "Never run",
+    )
+    assert row["next_run_at"].startswith("in ") and row["next_run_exact"].endswith(" UTC")
+    assert (row["run"], row["pause"], row["edit"], row["delete"]) == (
+        "Run now",
+        reports_table.PAUSE,
+        "Edit",
+        "Delete",
+    )
+    assert (read_only["run"], read_only["pause"], read_only["edit"]) == ("", "", "")
+
+
+def _click(
+    ui: UiWorld, as_user: Any, column: str, value: str, rows: dict[str, Any] | None = None
+) -> tuple[Any, ...]:
+    cell = {"colId": column, "rowId": ui.report.report_id, "value": value}
+    with as_user(ui.owner):
+        facts = rows
+        if facts is None:
+            *_, facts = reports_table.load_report_rows(_request(), {})
+        return reports_table.act_on_cell(cell, facts, 4)
+
+
+def test_clicking_a_name_opens_the_report_page(ui: UiWorld, as_user: Any, page: ModuleType) -> None:
+    outputs = _click(ui, as_user, "name", "Numbers report")
+
+    assert outputs[0] == f"/reports/{ui.report.report_id}"
+    assert all(o is no_update for o in outputs[1:])
+
+
+def test_run_now_queues_a_run_and_refreshes_the_grid(
+    ui: UiWorld, as_user: Any, page: ModuleType
+) -> None:
+    outputs = _click(ui, as_user, "run", "Run now")
+
+    assert "started" in text_of(outputs[1]) and outputs[2] == 5
+    with session_scope(ui.session_factory) as session:
+        runs = list_executions(session=session, actor=ui.owner, report_id=ui.report.report_id)
+    assert runs.total == 1
+
+
+def test_pause_and_resume_change_the_schedule(ui: UiWorld, as_user: Any, page: ModuleType) -> None:
+    with session_scope(ui.session_factory) as session:
+        create_schedule(
+            session=session, actor=ui.owner, report_id=ui.report.report_id, schedule_type="weekly"
+        )
+
+    paused = _click(ui, as_user, "pause", reports_table.PAUSE)
+    with session_scope(ui.session_factory) as session:
+        assert report_schedule(
+            session=session, actor=ui.owner, report_id=ui.report.report_id
+        ).is_paused  # type: ignore[union-attr]
+    resumed = _click(ui, as_user, "pause", reports_table.RESUME)
+
+    assert "is paused" in text_of(paused[1]) and "is resumed" in text_of(resumed[1])
+    with session_scope(ui.session_factory) as session:
+        schedule = report_schedule(session=session, actor=ui.owner, report_id=ui.report.report_id)
+    assert schedule is not None and schedule.is_paused is False
+
+
+def test_the_star_pins_and_unpins_the_dashboard(
+    ui: UiWorld, as_user: Any, page: ModuleType
+) -> None:
+    _click(ui, as_user, "favorite", reports_table.UNSTARRED)
+    with as_user(ui.owner):
+        starred, *_ = reports_table.load_report_rows(_request(), {})
+    _click(ui, as_user, "favorite", reports_table.STARRED)
+    with as_user(ui.owner):
+        unstarred, *_ = reports_table.load_report_rows(_request(), {})
+
+    assert starred["rowData"][0]["favorite"] == reports_table.STARRED
+    assert unstarred["rowData"][0]["favorite"] == reports_table.UNSTARRED
+
+
+def test_edit_opens_the_report_in_a_form_and_saves_it(
+    ui: UiWorld, as_user: Any, page: ModuleType
+) -> None:
+    outputs = _click(ui, as_user, "edit", "Edit")
+    is_open, report_id, name, _, form = outputs[3:8]
+    spec = _find(form, ids.form_store_id(ids.EDIT_FORM, "spec")).data
+    assert (is_open, report_id, name) == (True, ui.report.report_id, "Numbers report")
+    assert _find(form, ids.param_id(ids.EDIT_FORM, "below")).value == 100
+
+    with as_user(ui.owner):
+        refused = reports_table.save_edit(
+            1, report_id, "Renamed", "", [-1], [], [], [], [], [], spec, 2
+        )
+        unnamed = reports_table.save_edit(1, report_id, "  ", "", [5], [], [], [], [], [], spec, 2)
+        saved = reports_table.save_edit(
+            1, report_id, "Renamed", "Why", [5], [], [], [], [], [], spec, 2
+        )
+
+    assert refused[3] is True and "need attention" in text_of(refused[4])  # errors by fields
+    assert unnamed[1] is True and "name" in unnamed[2]
+    assert saved[0] is False and "Saved “Renamed”" in text_of(saved[5]) and saved[6] == 3
+    with session_scope(ui.session_factory) as session:
+        report = get_report(session=session, actor=ui.owner, report_id=report_id)
+    assert (report.name, report.description, report.parameters) == ("Renamed", "Why", {"below": 5})
+
+
+def test_delete_asks_first_then_deletes(ui: UiWorld, as_user: Any, page: ModuleType) -> None:
+    asked = _click(ui, as_user, "delete", "Delete")
+    assert asked[8] is True and "cannot be undone" in asked[9] and asked[10] == ui.report.report_id
+
+    with as_user(ui.owner, triggered=(page_id("delete-cancel"), "n_clicks")):
+        kept = reports_table.confirm_delete(None, 1, ui.report.report_id, {}, 0)
+    with as_user(ui.owner, triggered=(page_id("delete-confirm"), "n_clicks")):
+        deleted = reports_table.confirm_delete(1, None, ui.report.report_id, {}, 0)
+
+    assert kept == (False, no_update, no_update)
+    assert deleted[0] is False and "Deleted" in text_of(deleted[1])
+    with session_scope(ui.session_factory) as session:
+        assert list_reports(session=session, actor=ui.owner).total == 0
+
+
+def test_another_analyst_cannot_act_on_a_report_they_cannot_see(
+    ui: UiWorld, as_user: Any, page: ModuleType
+) -> None:
+    cell = {"colId": "run", "rowId": ui.report.report_id, "value": "Run now"}
+
+    with as_user(ui.other):
+        outputs = reports_table.act_on_cell(cell, {}, 0)
+
+    assert "was not found" in text_of(outputs[1])
+    with session_scope(ui.session_factory) as session:
+        assert list_executions(session=session, actor=ui.admin).total == 0
+
+
+def test_relative_times_and_zones_in_rows(page: ModuleType) -> None:
+    moment = datetime(2025, 1, 13, 11, 0, tzinfo=UTC)
+
+    assert reports_table.format_moment(moment, "America/New_York") == "2025-01-13 06:00 EST"
+    assert reports_table.format_moment(moment.replace(tzinfo=None), "UTC") == "2025-01-13 11:00 UTC"
+    assert reports_table.format_moment(None, "UTC") == "—"

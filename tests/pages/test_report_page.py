@@ -1,0 +1,227 @@
+"""The report page's layout and callbacks, called as plain functions inside a request."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import Any
+
+import dash
+import pytest
+from dash import no_update
+
+from db.session import session_scope
+from services.backfills import start_backfill
+from services.executions import list_executions, run_report
+from services.schedules import create_schedule
+from tests.pages.conftest import UiWorld, find_ids, text_of
+
+
+@pytest.fixture
+def page(ui: UiWorld) -> ModuleType:
+    """The page module, imported by the app (Dash registers pages only once an app exists)."""
+    return importlib.import_module("pages.report")
+
+
+def _layout(
+    ui: UiWorld, as_user: Any, actor: Any, page: ModuleType, report_id: str | None = None
+) -> Any:
+    with as_user(actor):
+        return page.layout(report_id=report_id or ui.report.report_id)
+
+
+def _queue_run(ui: UiWorld) -> str:
+    with session_scope(ui.session_factory) as session:
+        return run_report(
+            session=session, redis=None, actor=ui.owner, report_id=ui.report.report_id
+        ).execution_id
+
+
+def test_the_page_sends_someone_not_signed_in_to_login_and_back(
+    ui: UiWorld, as_user: Any, page: ModuleType
+) -> None:
+    redirect = _layout(ui, as_user, None, page)
+
+    assert isinstance(redirect, dash.dcc.Location)
+    assert redirect.href == f"/login?next=/reports/{ui.report.report_id}"
+    assert redirect.refresh is True
+
+
+def test_the_owner_sees_parameters_schedule_state_and_every_action(
+    ui: UiWorld, as_user: Any, page: ModuleType
+) -> None:
+    tree = _layout(ui, as_user, ui.owner, page)
+    ids = find_ids(tree)
+    text = text_of(tree)
+
+    assert "Numbers report" in text
+    assert "100" in text  # the saved parameter
+    assert "Not scheduled" in text
+    for action in ("report-run-now", "report-delete", "report-dashboard-link"):
+        assert action in ids
+    assert "report-pause" not in ids  # nothing to pause without a schedule
+
+
+def test_someone_elses_report_is_not_found_rather_than_forbidden(
+    ui: UiWorld, as_user: Any, page: ModuleType
+) -> None:
+    tree = _layout(ui, as_user, ui.other, page)
+
+    assert "Report not found" in text_of(tree)
+    assert "report-run-now" not in find_ids(tree)
+
+
+def test_a_viewer_reads_the_report_but_gets_no_run_or_delete_button(
+    ui: UiWorld, as_user: Any, page: ModuleType
+) -> None:
+    ids = find_ids(_layout(ui, as_user, ui.viewer, page))
+
+    assert "report-run-now" not in ids
+    assert "report-delete" not in ids
+    assert "report-history-section" in ids
+
+
+def test_run_now_queues_a_run_and_the_history_polls_until_it_ends(
+    ui: UiWorld, as_user: Any, page: ModuleType
+) -> None:
+    with as_user(ui.owner, triggered=("report-run-now", "n_clicks")):
+        feedback, refresh = page.run_now(1, ui.report.report_id, 0)
+    assert refresh == 1
+    assert "is queued" in text_of(feedback)
+
+    with as_user(ui.owner):
+        body, in_flight, latest = page.refresh_history(None, 1, ui.report.report_id, None)
+    assert in_flight is True
+    assert "Pending" in text_of(body)
+    assert latest is no_update
+
+    with session_scope(ui.session_factory) as session:
+        execution_id = list_executions(session=session, actor=ui.owner).items[0].execution_id
+    ui.run(execution_id)
+    with as_user(ui.owner):
+        body, in_flight, latest = page.refresh_history(1, 1, ui.report.report_id, None)
+    assert in_flight is False
+    assert "Completed" in text_of(body)
+    assert latest == execution_id
+
+
+def test_the_latest_result_shows_its_rows_and_both_downloads(
+    ui: UiWorld, as_user: Any, page: ModuleType
+) -> None:
+    execution_id = _queue_run(ui)
+    ui.run(execution_id)
+
+    with as_user(ui.owner):
+        preview = page.show_latest_result(execution_id)
+    ids = find_ids(preview)
+    text = text_of(preview)
+
+    assert "report-download-csv" in ids
+    assert "report-download-xlsx" in ids
+    assert execution_id in text
+    assert "rows" in text
+
+
+def test_a_viewer_pressing_run_now_gets_the_reason_not_a_run(
+    ui: UiWorld, as_user: Any, page: ModuleType
+) -> None:
+    with as_user(ui.viewer, triggered=("report-run-now", "n_clicks")):
+        feedback, refresh = page.run_now(1, ui.report.report_id, 0)
+
+    assert refresh is no_update
+    assert "Viewers can read reports" in text_of(feedback)
+
+
+def test_cancel_stops_a_queued_run(ui: UiWorld, as_user: Any, page: ModuleType) -> None:
+    execution_id = _queue_run(ui)
+    button = {"type": "report-cancel", "index": execution_id}
+
+    with as_user(ui.owner, triggered=(button, "n_clicks")):
+        feedback, refresh = page.cancel_run([1], 3)
+
+    assert refresh == 4
+    assert f"Run {execution_id} cancelled" in text_of(feedback)
+    with as_user(ui.owner):
+        body, in_flight, _ = page.refresh_history(None, 4, ui.report.report_id, None)
+    assert "Cancelled" in text_of(body)
+    assert in_flight is False
+
+
+def test_redrawn_cancel_buttons_do_not_cancel_anything(
+    ui: UiWorld, as_user: Any, page: ModuleType
+) -> None:
+    execution_id = _queue_run(ui)
+    button = {"type": "report-cancel", "index": execution_id}
+
+    with as_user(ui.owner, triggered=(button, "n_clicks")):
+        assert page.cancel_run([None], 0) == (no_update, no_update)
+
+
+def test_a_callback_whose_session_ended_sends_the_browser_to_login(
+    ui: UiWorld, as_user: Any, page: ModuleType
+) -> None:
+    referrer = f"http://localhost/reports/{ui.report.report_id}"
+    with as_user(None, triggered=("report-run-now", "n_clicks"), referrer=referrer) as context:
+        result = page.run_now(1, ui.report.report_id, 0)
+
+    assert result == (no_update, no_update)
+    assert context.updated_props["app-location"] == {
+        "href": f"/login?next=/reports/{ui.report.report_id}"
+    }
+
+
+def test_pause_and_resume_change_the_schedule_card(
+    ui: UiWorld, as_user: Any, page: ModuleType
+) -> None:
+    with session_scope(ui.session_factory) as session:
+        schedule = create_schedule(
+            session=session, actor=ui.owner, report_id=ui.report.report_id, schedule_type="weekly"
+        )
+    assert "report-pause" in find_ids(_layout(ui, as_user, ui.owner, page))
+
+    with as_user(ui.owner, triggered=("report-pause", "n_clicks")):
+        paused = page.toggle_pause(1, schedule.schedule_id, False)
+        resumed = page.toggle_pause(2, schedule.schedule_id, True)
+
+    assert text_of(paused[2]) == "Paused" and paused[5] is True
+    assert "Resume schedule" in text_of(paused[1])
+    assert text_of(resumed[2]) == "Active" and resumed[5] is False
+    assert "Next runs" in text_of(resumed[4])
+
+
+def test_backfill_progress_reaches_100_percent_and_polling_stops(
+    ui: UiWorld, as_user: Any, page: ModuleType
+) -> None:
+    with session_scope(ui.session_factory) as session:
+        backfill = start_backfill(
+            session=session,
+            redis=None,
+            actor=ui.owner,
+            report_id=ui.report.report_id,
+            segment_type="weekly",
+            lookback_days=28,
+        )
+    with as_user(ui.owner):
+        section, in_flight = page.refresh_backfills(None, 0, ui.report.report_id)
+    assert in_flight is True
+    assert "0%" in text_of(section)
+    assert "report-backfill-segments" in find_ids(section)
+
+    for segment in backfill.segments:
+        ui.run(segment.execution_id)
+    with as_user(ui.owner):
+        section, in_flight = page.refresh_backfills(1, 0, ui.report.report_id)
+    assert in_flight is False
+    assert f"{backfill.total_segments} of {backfill.total_segments} segments finished · 100%" in (
+        text_of(section)
+    )
+
+
+def test_deleting_the_report_goes_to_the_report_builder(
+    ui: UiWorld, as_user: Any, page: ModuleType
+) -> None:
+    with as_user(ui.owner, triggered=("report-delete-confirm", "n_clicks")):
+        _, href, is_open = page.confirm_delete(1, ui.report.report_id)
+
+    assert (href, is_open) == ("/report-builder", False)
+    assert "Report not found" in text_of(_layout(ui, as_user, ui.owner, page))
