@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from redis import Redis
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from db.models import (
@@ -181,6 +181,10 @@ def release_held(
     statement = select(Instance).where(Instance.id == instance_uuid)
     if session.get_bind().dialect.name == "postgresql":
         statement = statement.with_for_update()
+    else:
+        # SQLite locks the whole database for writing: take that lock before counting
+        # (a write that changes no row), so two releases count one after the other.
+        session.execute(text("UPDATE instances SET max_concurrency = max_concurrency WHERE 1 = 0"))
     instance = session.scalars(statement).one()
     in_flight = (
         session.scalar(
@@ -246,6 +250,7 @@ def latest_segments(session: Session, collection_uuid: uuid.UUID) -> list[Report
         select(ReportExecution)
         .where(ReportExecution.collection_uuid == collection_uuid)
         .order_by(ReportExecution.time_window_start, ReportExecution.attempt.desc())
+        .execution_options(populate_existing=True)
     ).all()
     newest: dict[Any, ReportExecution] = {}
     for row in rows:
@@ -254,8 +259,15 @@ def latest_segments(session: Session, collection_uuid: uuid.UUID) -> list[Report
 
 
 def refresh_collection(session: Session, collection_uuid: uuid.UUID) -> ReportDataCollection:
-    """Recount a backfill's segments and set its status from them (caller commits)."""
-    collection = session.get_one(ReportDataCollection, collection_uuid)
+    """Recount a backfill's segments and set its status from them (caller commits).
+
+    The collection row is locked first (PostgreSQL), so two workers ending the last two
+    segments at once recount one after the other and the second sees the first's end.
+    """
+    statement = select(ReportDataCollection).where(ReportDataCollection.id == collection_uuid)
+    if session.get_bind().dialect.name == "postgresql":
+        statement = statement.with_for_update()
+    collection = session.scalars(statement.execution_options(populate_existing=True)).one()
     newest = latest_segments(session, collection_uuid)
     statuses = [s.status for s in newest]
     collection.total_segments = len(newest)

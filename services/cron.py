@@ -12,7 +12,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import croniter
+from croniter import CroniterBadDateError, croniter
 
 from services.errors import ParameterError
 
@@ -57,6 +57,12 @@ def check_cron(expression: str) -> str:
     normalized = " ".join(fields)
     if not croniter.is_valid(normalized):
         raise ParameterError("cron_expression", "This is not a valid cron expression.")
+    try:
+        croniter(normalized, datetime(2000, 1, 1)).get_next(datetime)
+    except CroniterBadDateError:
+        raise ParameterError(
+            "cron_expression", "This cron never runs (no such date, e.g. 30 February)."
+        ) from None
     return normalized
 
 
@@ -68,8 +74,9 @@ def _placed(naive: datetime, tz: ZoneInfo) -> datetime:
 def next_runs(expression: str, timezone: str, after: datetime, count: int = 1) -> list[datetime]:
     """The next `count` slots strictly after `after`, in UTC, in order, without repeats."""
     tz = zone(timezone)
-    # Start a few hours early: around a DST change local and UTC order may differ.
-    local_start = after.astimezone(tz).replace(tzinfo=None) - timedelta(hours=3)
+    # Start an hour early: around a DST change (at most an hour anywhere but Lord Howe's
+    # half hour) local and UTC order may differ.
+    local_start = after.astimezone(tz).replace(tzinfo=None) - timedelta(hours=1)
     iterator = croniter(expression, local_start)
     runs: list[datetime] = []
     for _ in range(_MAX_STEPS):
@@ -84,7 +91,7 @@ def next_runs(expression: str, timezone: str, after: datetime, count: int = 1) -
 def latest_due(expression: str, timezone: str, since: datetime, now: datetime) -> datetime | None:
     """The last slot in (since - 1 µs, now]: after downtime, missed slots run once."""
     tz = zone(timezone)
-    iterator = croniter(expression, now.astimezone(tz).replace(tzinfo=None) + timedelta(hours=3))
+    iterator = croniter(expression, now.astimezone(tz).replace(tzinfo=None) + timedelta(hours=1))
     for _ in range(_MAX_STEPS):
         slot = _placed(iterator.get_prev(datetime), tz)
         if slot < since:

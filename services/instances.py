@@ -34,6 +34,8 @@ _URL_SCHEMES = {
 MAX_METADATA_OPTIONS = 200
 #: Seconds a metadata query may take: a form waits for it.
 METADATA_TIMEOUT_S = 15
+
+
 class MetadataUnavailable(DomainError):
     """The instance could not answer a metadata query (down, slow, or a broken query)."""
 

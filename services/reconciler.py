@@ -12,6 +12,7 @@ Every pass:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import Instance, ReportDataCollection, ReportExecution
 from services.backfills import refresh_collection, release_held
+from services.notifications import notify_run_end
 from services.run_events import notify_backfill_if_ended, record_run_end
 from services.runtime import enqueue_execution
 
@@ -60,6 +62,15 @@ def reconcile(
     with session_factory() as session:
         report.requeued = _requeue_lost(session, redis, now)
         _repair_running(session, now, report)
+        # The dead worker's job still reads "started": drop it, or enqueueing the retry
+        # would take it for a live job and skip it.
+        for execution_id in report.retried:
+            _drop_job(redis, execution_id)
+        for execution_id in report.failed:
+            execution = session.scalars(
+                select(ReportExecution).where(ReportExecution.execution_id == execution_id)
+            ).one()
+            notify_run_end(session, smtp_url, execution)
         for instance_uuid in session.scalars(select(Instance.id)).all():
             report.released += release_held(
                 session=session, redis=redis, instance_uuid=instance_uuid, now=now
@@ -74,6 +85,11 @@ def reconcile(
             len(report.released),
         )
     return report
+
+
+def _drop_job(redis: Redis, execution_id: str) -> None:
+    with contextlib.suppress(NoSuchJobError):
+        Job.fetch(execution_id, connection=redis).delete()
 
 
 def _job_alive(redis: Redis, execution_id: str) -> bool:

@@ -26,6 +26,7 @@ from services.cron import check_cron, cron_for, latest_due, local_iso, next_runs
 from services.errors import Conflict, NotFound, ParameterError, ValidationFailed
 from services.executions import new_execution, submit
 from services.keys import by_id
+from services.notifications import notify_run_end
 from services.parameters import validate
 from services.reports import get_report_row
 from services.templates import definitions_of, today_in
@@ -34,8 +35,9 @@ from services.windows import Window, freshest_day
 
 log = logging.getLogger(__name__)
 
-#: Schedules a tick claims at most; the next tick takes the rest.
-TICK_BATCH = 1_000
+#: Schedules claimed per transaction: each batch is queued before the next is claimed,
+#: and a second scheduler takes other batches meanwhile.
+TICK_BATCH = 100
 
 
 class ScheduleNotFound(NotFound):
@@ -308,15 +310,36 @@ def tick(
     redis: Redis | None,
     now: datetime | None = None,
     batch: int = TICK_BATCH,
+    smtp_url: str | None = None,
 ) -> list[str]:
     """Start every due slot once; returns the new execution ids.
 
-    Claims due schedules (FOR UPDATE SKIP LOCKED on PostgreSQL, so two schedulers share
-    the work), inserts each slot's execution, advances next_run_at, commits, and then
-    enqueues. The unique (schedule, scheduled_for) key makes a slot exist once whatever
-    races; after downtime only the latest missed slot runs.
+    Claims due schedules a batch at a time (FOR UPDATE SKIP LOCKED on PostgreSQL, so two
+    schedulers share the work), inserts each slot's execution, advances next_run_at,
+    commits, and then enqueues that batch before claiming the next. The unique
+    (schedule, scheduled_for) key makes a slot exist once whatever races; after downtime
+    only the latest missed slot runs.
     """
     now = now or datetime.now(UTC)
+    started: list[str] = []
+    while True:
+        claimed, ids = _tick_batch(session_factory, redis, now, batch, smtp_url)
+        started += ids
+        if claimed < batch:
+            break
+    if started:
+        log.info("tick started %d scheduled runs", len(started))
+    return started
+
+
+def _tick_batch(
+    session_factory: sessionmaker[Session],
+    redis: Redis | None,
+    now: datetime,
+    batch: int,
+    smtp_url: str | None,
+) -> tuple[int, list[str]]:
+    """(schedules claimed, runs queued) for one batch of due schedules."""
     with session_factory() as session:
         statement = (
             select(ReportSchedule)
@@ -330,21 +353,20 @@ def tick(
         )
         if session.get_bind().dialect.name == "postgresql":
             statement = statement.with_for_update(skip_locked=True)
-        created: list[ReportExecution] = []
-        for schedule in session.scalars(statement).all():
-            execution = _start_slot(session, schedule, now)
-            if execution is not None:
-                created.append(execution)
+        schedules = session.scalars(statement).all()
+        created = [e for e in (_start_slot(session, s, now) for s in schedules) if e is not None]
+        queued = [e for e in created if e.status == "pending"]
+        failed = [e for e in created if e.status == "failed"]
+        ids = [e.execution_id for e in queued]
         try:
-            ids = [e.execution_id for e in created]
-            submit(session, redis, created)
+            submit(session, redis, queued)
         except IntegrityError:  # another scheduler started the same slot first
             session.rollback()
             log.info("tick lost a race for a slot; the other scheduler started it")
-            return []
-    if ids:
-        log.info("tick started %d scheduled runs", len(ids))
-    return ids
+            return len(schedules), []
+        for execution in failed:
+            notify_run_end(session, smtp_url, execution)
+    return len(schedules), ids
 
 
 def _start_slot(
@@ -398,5 +420,4 @@ def _start_slot(
         execution.completed_at = now
         schedule.last_run_status = "failed"
         schedule.failure_count += 1
-        return None
     return execution

@@ -29,7 +29,11 @@ def heartbeat() -> str:
 def schedule_tick() -> list[str]:
     """Start every due schedule slot once (services.schedules.tick)."""
     context = job_context()
-    return tick(session_factory=context.session_factory, redis=context.redis)
+    return tick(
+        session_factory=context.session_factory,
+        redis=context.redis,
+        smtp_url=context.settings.smtp_url,
+    )
 
 
 def reconcile_runs() -> dict[str, list[str]]:
