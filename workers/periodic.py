@@ -38,8 +38,8 @@ class PeriodicJob:
 #: Every periodic job of the product.
 PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob(name="heartbeat", func="workers.maintenance.heartbeat", interval_seconds=10),
-    # Every 2 s: a due slot is started within a few seconds of its time.
-    PeriodicJob(name="schedule-tick", func="workers.maintenance.schedule_tick", interval_seconds=2),
+    # Every second (the scheduler's own poll): a due slot is queued within a few seconds.
+    PeriodicJob(name="schedule-tick", func="workers.maintenance.schedule_tick", interval_seconds=1),
     PeriodicJob(name="reconciler", func="workers.maintenance.reconcile_runs", interval_seconds=30),
     # Hourly look; it rebuilds (~10 s) only once a day, when a new day of data is due.
     PeriodicJob(
