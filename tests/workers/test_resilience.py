@@ -3,14 +3,10 @@ while runs are pending. Real scheduler and worker processes, real Redis."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from redis import Redis
@@ -37,7 +33,7 @@ from tests.services.conftest import (  # noqa: F401  (fixtures)
     worker_env,
     world,
 )
-from tests.workers.helpers import PROJECT_ROOT, TEST_SECRET_KEY
+from tests.workers.helpers import TEST_SECRET_KEY, Processes
 from workers.periodic import PERIODIC_JOB_PREFIX, PERIODIC_JOBS
 
 #: Sleeps on the PostgreSQL warehouse: a long run that holds no CPU (the machine is shared).
@@ -46,44 +42,6 @@ SELECT 1 AS ok FROM pg_sleep({{ seconds }})
 WHERE {{ window_start }} IS NOT NULL AND {{ window_end }} IS NOT NULL
 """
 SLOW_PARAMETERS = [{"name": "seconds", "type": "number", "min": 0, "max": 600, "default": 240}]
-
-
-class Processes:
-    """`reportbuilder` child processes, stopped at the end of the test."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.env = {**os.environ, **env}
-        self.started: list[subprocess.Popen[bytes]] = []
-
-    def start(self, *args: str) -> subprocess.Popen[bytes]:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "cli", *args],
-            env=self.env,
-            cwd=PROJECT_ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        self.started.append(process)
-        return process
-
-    def stop_all(self) -> None:
-        for process in self.started:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in self.started:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-@pytest.fixture
-def processes(worker_env: dict[str, str], tmp_path: Path) -> Iterator[Processes]:  # noqa: F811
-    # DATA_DIR of their own: the periodic demo refresh must not touch the project's data/.
-    started = Processes({**worker_env, "DATA_DIR": str(tmp_path / "data")})
-    yield started
-    started.stop_all()
 
 
 @pytest.fixture

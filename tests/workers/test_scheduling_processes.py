@@ -4,10 +4,7 @@ registration per periodic job."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -32,7 +29,7 @@ from tests.services.conftest import (  # noqa: F401  (fixtures)
     worker_env,
     world,
 )
-from tests.workers.helpers import PROJECT_ROOT, TEST_SECRET_KEY
+from tests.workers.helpers import TEST_SECRET_KEY, Processes
 from workers.periodic import PERIODIC_JOB_PREFIX, PERIODIC_JOBS
 
 #: How long the processes run: the issue asks for two minutes, no more.
@@ -41,44 +38,6 @@ RUN_SECONDS = 120
 #: poll 1 s, plus a killed scheduler's lock, which expires after 11 s, and a loaded machine).
 START_MARGIN_S = 20
 SCHEDULES = 3
-
-
-class Processes:
-    """`reportbuilder` child processes, stopped (or killed) at the end of the test."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.env = {**os.environ, **env}
-        self.started: list[subprocess.Popen[bytes]] = []
-
-    def start(self, *args: str) -> subprocess.Popen[bytes]:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "cli", *args],
-            env=self.env,
-            cwd=PROJECT_ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        self.started.append(process)
-        return process
-
-    def stop_all(self) -> None:
-        for process in self.started:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in self.started:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-@pytest.fixture
-def processes(worker_env: dict[str, str], tmp_path: Path) -> Iterator[Processes]:  # noqa: F811
-    # DATA_DIR of their own: the periodic demo refresh must not touch the project's data/.
-    started = Processes({**worker_env, "DATA_DIR": str(tmp_path / "data")})
-    yield started
-    started.stop_all()
 
 
 def registered(redis_client: Redis) -> list[str]:
