@@ -43,12 +43,13 @@ import duckdb
 from redis import Redis
 from sqlalchemy import Table, bindparam, insert, select, text, update
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import metadata_database  # noqa: E402
 from db import migrate  # noqa: E402
 from db.models import (  # noqa: E402
     Dashboard,
@@ -74,25 +75,6 @@ SUGGESTED_INDEX = (
     "CREATE INDEX ix_report_definitions_updated_at "
     "ON report_definitions (updated_at DESC NULLS LAST, report_id)"
 )
-
-
-@contextmanager
-def metadata_database() -> Iterator[str]:
-    server_url = (
-        os.environ.get("TEST_POSTGRES_URL")
-        or "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-    )
-    name = f"rbbench_api_{uuid.uuid4().hex[:8]}"
-    server = make_engine(server_url, isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    try:
-        yield url
-    finally:
-        with server.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
 
 
 def _insert(engine: Engine, table: Table, rows: list[dict[str, Any]]) -> None:

@@ -23,7 +23,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,13 +32,13 @@ from pathlib import Path
 from redis import Redis
 from rq import Worker
 from rq.job import Job
-from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import metadata_database  # noqa: E402
 from db.models import ReportExecution  # noqa: E402
 from db.session import make_engine, make_session_factory  # noqa: E402
 from services.backfills import backfill_window, get_backfill, segments, start_backfill  # noqa: E402
@@ -55,25 +54,6 @@ SECRET_KEY = "benchmark-secret-key"
 LOOKBACK_DAYS = 365
 #: Seconds the backfill may take before the benchmark gives up.
 TIMEOUT_S = 1800
-
-
-@contextmanager
-def metadata_database() -> Iterator[str]:
-    server_url = (
-        os.environ.get("TEST_POSTGRES_URL")
-        or "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-    )
-    name = f"rbbench_{uuid.uuid4().hex[:8]}"
-    server = make_engine(server_url, isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    try:
-        yield url
-    finally:
-        with server.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
 
 
 def seed_demo(env: dict[str, str]) -> float:

@@ -22,7 +22,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -31,13 +30,12 @@ from pathlib import Path
 import duckdb
 import psutil
 from redis import Redis
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import metadata_database  # noqa: E402
 from db import migrate  # noqa: E402
 from db.models import QueryTemplate  # noqa: E402
 from db.session import make_engine, make_session_factory  # noqa: E402
@@ -57,25 +55,6 @@ TEMPLATES = {
     "wide": "SELECT range AS x, 'label-' || range AS label, hash(range) AS h, "
     f"range / 3.0 AS ratio FROM range(2000000) WHERE TRUE {WINDOW_SQL}",
 }
-
-
-@contextmanager
-def metadata_database() -> Iterator[str]:
-    server_url = (
-        os.environ.get("TEST_POSTGRES_URL")
-        or "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-    )
-    name = f"rbbench_{uuid.uuid4().hex[:8]}"
-    server = make_engine(server_url, isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    try:
-        yield url
-    finally:
-        with server.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
 
 
 def prepare(factory: sessionmaker[Session], workdir: Path) -> Actor:

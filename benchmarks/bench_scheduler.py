@@ -36,12 +36,12 @@ from redis import Redis
 from rq import Worker
 from rq.job import Job
 from sqlalchemy import func, insert, select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import metadata_database  # noqa: E402
 from db import migrate  # noqa: E402
 from db.models import QueryTemplate, ReportDefinition, ReportExecution, ReportSchedule  # noqa: E402
 from db.session import make_engine, make_session_factory  # noqa: E402
@@ -54,25 +54,6 @@ SQL = "SELECT x FROM numbers WHERE x < {{ below }} AND {{ window_start }} IS NOT
 SLOT_TIMEOUT_S = 120
 #: Seconds between the last insert and the first due slot, so every process is ready.
 LEAD_S = 20
-
-
-@contextmanager
-def metadata_database() -> Iterator[str]:
-    server_url = (
-        os.environ.get("TEST_POSTGRES_URL")
-        or "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-    )
-    name = f"rbbench_{uuid.uuid4().hex[:8]}"
-    server = make_engine(server_url, isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    try:
-        yield url
-    finally:
-        with server.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
 
 
 def prepare(factory: sessionmaker[Session], workdir: Path) -> None:
