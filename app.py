@@ -2,7 +2,7 @@
 
 Production (`reportbuilder web`, gunicorn) serves `create_app().server`; for development,
 `python app.py` runs Dash's own server on WEB_HOST:WEB_PORT. Pages reach the settings and
-the database through `pages._context` (`db_session()`), which reads what `create_app` binds.
+the database through `webcontext` (`db_session()`), which reads what `create_app` binds.
 Beside the pages, the Flask server answers /logout and the result downloads (CSV, XLSX),
 which stream and so are plain routes rather than callbacks.
 """
@@ -34,11 +34,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import api
 import webauth
+import webcontext
 from components import navbar, user_menu
 from components.navbar import create_navbar
 from components.user_menu import LOGOUT_PATH, create_api_token_modal, create_user_menu
 from db.session import make_engine, make_session_factory
-from pages import _context
 from services.dashboards import export_dashboard
 from services.errors import Conflict, NotFound, ParameterError
 from services.executions import result_csv
@@ -112,7 +112,7 @@ def create_app(
     )
     server = app.server
     server.secret_key = settings.secret_key
-    _context.bind(server, settings=settings, session_factory=session_factory)
+    webcontext.bind(server, settings=settings, session_factory=session_factory)
     webauth.install(server, secure_cookies=settings.secure_cookies)
     _add_vendor_routes(server)
     api.register(server)
@@ -135,7 +135,7 @@ def serve_layout() -> html.Div:
     return html.Div(
         [
             # Callbacks send the browser elsewhere through this (e.g. to sign in again).
-            dcc.Location(id=_context.APP_LOCATION_ID, refresh=True),
+            dcc.Location(id=webcontext.APP_LOCATION_ID, refresh=True),
             create_navbar(actor, menu),
             *signed_in,
             dbc.Container(dash.page_container, id="app-page", class_name="pb-5"),
@@ -147,7 +147,7 @@ def _add_session_routes(server: Flask) -> None:
     @server.route(LOGOUT_PATH, methods=["GET", "POST"])
     def logout() -> Any:
         webauth.sign_out()
-        return redirect(_context.LOGIN_PATH)
+        return redirect(webcontext.LOGIN_PATH)
 
 
 def _add_download_routes(server: Flask) -> None:
@@ -155,13 +155,13 @@ def _add_download_routes(server: Flask) -> None:
     def download_execution(execution_id: str, fmt: str) -> Any:
         actor = webauth.current_actor()
         if actor is None:
-            return redirect(_context.login_url(request.full_path.rstrip("?")))
+            return redirect(webcontext.login_url(request.full_path.rstrip("?")))
         try:
-            with _context.db_session() as session:
+            with webcontext.db_session() as session:
                 chunks = result_csv(
                     session=session,
                     actor=actor,
-                    store=_context.results_store(),
+                    store=webcontext.results_store(),
                     execution_id=execution_id,
                 )
         except NotFound:
@@ -178,13 +178,13 @@ def _add_download_routes(server: Flask) -> None:
     def download_dashboard(dashboard_id: str, fmt: str) -> Any:
         actor = webauth.current_actor()
         if actor is None:
-            return redirect(_context.login_url(request.full_path.rstrip("?")))
+            return redirect(webcontext.login_url(request.full_path.rstrip("?")))
         try:
-            with _context.db_session() as session:
+            with webcontext.db_session() as session:
                 export = export_dashboard(
                     session=session,
                     actor=actor,
-                    store=_context.results_store(),
+                    store=webcontext.results_store(),
                     dashboard_id=dashboard_id,
                     format=fmt,
                 )

@@ -24,7 +24,7 @@ SESSION_USER_KEY = "user_uuid"
 CSRF_COOKIE = "_csrf_token"
 CSRF_HEADER = "X-CSRFToken"
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-#: Flask config key of the session factory (set by pages._context.bind).
+#: Flask config key of the session factory (set by webcontext.bind).
 _FACTORY_KEY = "SESSION_FACTORY"
 
 

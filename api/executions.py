@@ -9,9 +9,9 @@ from flask import Response
 
 from api import inputs, schemas
 from api.routing import Call, Router, jsonable
+from services.cancels import cancel_execution
 from services.errors import Conflict
 from services.executions import (
-    cancel_execution,
     get_execution,
     list_executions,
     preview_result,

@@ -18,6 +18,15 @@ from services.reports import SORTABLE
 Frequency = Literal["once", "daily", "weekly", "monthly", "quarterly"]
 Period = Literal["daily", "weekly", "monthly", "quarterly"]
 ScheduleType = Literal["daily", "weekly", "monthly", "quarterly", "custom"]
+RunPreset = Literal[
+    "last_7_days",
+    "last_30_days",
+    "last_90_days",
+    "previous_week",
+    "previous_month",
+    "previous_quarter",
+    "month_to_date",
+]
 SortColumn = Literal[SORTABLE]  # type: ignore[valid-type]
 
 #: Pages beyond this are refused: an offset must fit the databases' 64-bit integers.
@@ -87,8 +96,21 @@ class ExecuteBody(Body):
 
 class BackfillBody(Body):
     segment: Period = Field("weekly", description="Calendar-aligned segment length.")
-    lookback_days: int = Field(ge=1, le=365)
+    lookback_days: int | None = Field(
+        None, ge=1, le=365, description="Days back from end_date; or give start_date."
+    )
+    start_date: date | None = Field(
+        None, description="First day included (instead of lookback_days)."
+    )
     end_date: date | None = Field(None, description="Last day included; capped by freshness.")
+    reprocess: Literal["missing", "failed", "all"] = Field(
+        "missing",
+        description="Segments that ran before: run those never completed (missing), those "
+        "whose latest run failed or was cancelled (failed), or all of them (all).",
+    )
+    dry_run: bool = Field(
+        False, description="List the segments it would create (and skip); create nothing."
+    )
 
 
 class RunSpec(Body):
@@ -99,6 +121,10 @@ class RunSpec(Body):
     timezone: str | None = Field(None, min_length=1, max_length=64)
     cron_expression: str | None = Field(None, min_length=1, max_length=120)
     time_of_day: str | None = Field(None, min_length=1, max_length=5, description="HH:MM")
+    weekday: int | None = Field(None, ge=0, le=6, description="weekly: 0 = Monday … 6 = Sunday.")
+    day_of_month: int | None = Field(
+        None, ge=1, le=28, description="monthly and quarterly: the day of the month."
+    )
     execute_now: bool | None = Field(
         None, description="Run once right away (default: true for once, false otherwise)."
     )
@@ -141,6 +167,10 @@ class RunReportBody(Body):
         default_factory=dict, max_length=MAX_PARAMETERS, description="Overrides for this run."
     )
     time_window: TimeWindow | None = None
+    preset: RunPreset | None = Field(
+        None,
+        description="A date range relative to the latest complete data (not with time_window).",
+    )
 
 
 class RetryBackfillBody(Body):
@@ -156,6 +186,8 @@ class CreateScheduleBody(Body):
     schedule_type: ScheduleType
     cron_expression: str | None = Field(None, min_length=1, max_length=120)
     time_of_day: str | None = Field(None, min_length=1, max_length=5, description="HH:MM")
+    weekday: int | None = Field(None, ge=0, le=6, description="weekly: 0 = Monday … 6 = Sunday.")
+    day_of_month: int | None = Field(None, ge=1, le=28, description="monthly and quarterly.")
     timezone: str | None = Field(None, min_length=1, max_length=64)
     default_parameters: dict[str, Any] = _parameters()
 
@@ -165,6 +197,8 @@ class UpdateScheduleBody(Body):
     schedule_type: ScheduleType | None = None
     cron_expression: str | None = Field(None, min_length=1, max_length=120)
     time_of_day: str | None = Field(None, min_length=1, max_length=5, description="HH:MM")
+    weekday: int | None = Field(None, ge=0, le=6, description="weekly: 0 = Monday … 6 = Sunday.")
+    day_of_month: int | None = Field(None, ge=1, le=28, description="monthly and quarterly.")
     timezone: str | None = Field(None, min_length=1, max_length=64)
     default_parameters: dict[str, Any] | None = Field(None, max_length=MAX_PARAMETERS)
 

@@ -87,6 +87,8 @@ def _component_schemas(endpoints: list[Endpoint]) -> dict[str, Any]:
     for endpoint in endpoints:
         if endpoint.response is not None:
             models[(endpoint.response, "serialization")] = None
+        for _, model in endpoint.alternatives:
+            models[(model, "serialization")] = None
         if endpoint.body is not None:
             models[(endpoint.body, "validation")] = None
     _, top = models_json_schema(list(models), ref_template=REF_TEMPLATE)  # type: ignore[arg-type]
@@ -176,6 +178,11 @@ def _responses(endpoint: Endpoint, schemas: dict[str, Any]) -> dict[str, Any]:
             for name, text in _RATE_HEADERS.items()
         }
     responses[str(endpoint.status)] = success
+    for status, model in endpoint.alternatives:
+        responses[str(status)] = {
+            "description": model.__doc__ or endpoint.summary,
+            "content": {"application/json": {"schema": _ref(model, schemas)}},
+        }
     error = {"application/json": {"schema": _ref(ErrorResponse, schemas)}}
     for status in endpoint.error_statuses():
         responses[str(status)] = {"description": _ERROR_TEXT[status], "content": error}

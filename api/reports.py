@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from api import inputs, schemas
 from api.errors import field_errors
@@ -15,21 +16,29 @@ from services.backfills import (
     get_backfill,
     report_backfills,
     retry_backfill,
-    start_backfill,
 )
 from services.errors import InstanceNotFound, ParameterError, ValidationFailed
 from services.executions import list_executions, run_report
 from services.instances import InstanceInfo, list_instances
-from services.reports import create_report, delete_report, get_report, list_reports, update_report
-from services.schedules import create_schedule, report_schedule
+from services.report_plans import (
+    RunPlan,
+    apply_plan,
+    create_report_with_plan,
+    preview_backfill,
+    read_plan,
+)
+from services.reports import delete_report, get_report, list_reports, update_report
+from services.schedules import report_schedule
 
 router = Router("/report-builder", "reports")
 
 #: Runs shown with a report.
 RECENT_EXECUTIONS = 10
 #: How the services name fields that the API names differently.
-_SCHEDULE_FIELDS = {"schedule_type": "frequency"}
-_BACKFILL_FIELDS = {"segment_type": "segment"}
+_BACKFILL_FIELDS = {
+    f"backfill.{name}": name
+    for name in ("segment", "lookback_days", "start_date", "end_date", "reprocess")
+} | {"backfill.segment_type": "segment", "segment_type": "segment"}
 
 
 @contextmanager
@@ -45,6 +54,57 @@ def fields_as(prefix: str, renamed: dict[str, str] | None = None) -> Iterator[No
         raise field_errors(
             {prefix + renamed.get(k, k): v for k, v in error.errors.items()}
         ) from None
+
+
+#: How the plan's fields are named in a create request's body.
+_PLAN_FIELDS = (
+    ("run_now.parameters.", "parameters."),
+    ("run_now.", "run."),
+    ("schedule.schedule_type", "run.frequency"),
+    ("schedule.", "run."),
+    ("backfill.segment_type", "run.backfill.segment"),
+    ("backfill.", "run.backfill."),
+)
+
+
+def _request_field(name: str) -> str:
+    for service_name, request_name in _PLAN_FIELDS:
+        if name.startswith(service_name):
+            return request_name + name[len(service_name) :]
+    return name
+
+
+@contextmanager
+def plan_fields() -> Iterator[None]:
+    """The plan's field errors under the create request's names ("run.time_of_day" …)."""
+    try:
+        yield
+    except ParameterError as error:
+        name = _request_field(error.field)
+        raise field_errors({name: error.message}, f"{name}: {error.message}") from None
+    except ValidationFailed as error:
+        raise field_errors({_request_field(k): v for k, v in error.errors.items()}) from None
+
+
+def plan_of(run: inputs.RunSpec | None, timezone: str) -> dict[str, Any]:
+    """The request's `run` in the shape `report_plans.read_plan` reads."""
+    if run is None:
+        return {}
+    execute_now = run.execute_now if run.execute_now is not None else run.type == "once"
+    raw: dict[str, Any] = {"run_now": {} if execute_now else None}
+    if run.type == "recurring":
+        raw["schedule"] = {
+            "frequency": run.frequency or ("custom" if run.cron_expression else None),
+            "cron_expression": run.cron_expression,
+            "time_of_day": run.time_of_day,
+            "weekday": run.weekday,
+            "day_of_month": run.day_of_month,
+            "timezone": timezone,
+        }
+    if run.type == "backfill":
+        backfill = run.backfill
+        raw["backfill"] = backfill.model_dump(exclude={"dry_run"}) if backfill else {}
+    return raw
 
 
 def _instance(call: Call, instance_id: str) -> InstanceInfo:
@@ -67,88 +127,42 @@ def _instance(call: Call, instance_id: str) -> InstanceInfo:
 )
 def create_report_view(call: Call) -> schemas.ReportCreated:
     """Create a report with its dashboard and, with `run`, run it once now, give it a
-    schedule (`recurring`) or start a backfill, in one request. When that second step
-    fails, the report is removed again and the error says why."""
+    schedule (`recurring`) or start a backfill, in one request: when any part is refused,
+    nothing is created and the error names the field."""
     body = call.body_as(inputs.CreateReportBody)
     run = body.run
-    execute_now = run is not None and (
-        run.execute_now if run.execute_now is not None else run.type == "once"
-    )
-    if run is not None and run.type == "recurring" and not (run.frequency or run.cron_expression):
-        raise field_errors({"run.frequency": "A recurring report needs a frequency or a cron."})
-    if run is not None and run.type == "backfill" and run.backfill is None:
-        raise field_errors({"run.backfill": "Give segment and lookback_days for the backfill."})
-    instance = _instance(call, body.instance_id)
-    if execute_now:
-        call.limit(RUN_LIMIT)
-    if run is not None and run.type == "backfill":
-        call.limit(BACKFILL_LIMIT, scope=instance.instance_id)
-
     timezone = (run.timezone if run else None) or body.timezone or "UTC"
-    recurring = run is not None and run.type == "recurring"
-    with fields_as(""):
-        report = create_report(
+    with plan_fields():
+        plan = read_plan(plan_of(run, timezone))
+    instance = _instance(call, body.instance_id)
+    if plan.run_now is not None:
+        call.limit(RUN_LIMIT)
+    if plan.backfill is not None:
+        call.limit(BACKFILL_LIMIT, scope=instance.instance_id)
+    with plan_fields():
+        outcome = create_report_with_plan(
             session=call.session,
+            redis=call.redis,
             actor=call.actor,
             template_id=body.template_id,
             instance_id=instance.instance_id,
             name=body.name,
             description=body.description,
             parameters=body.parameters,
-            frequency=(run.frequency if run and recurring and run.frequency else "once"),
-            timezone=timezone,
             notification_emails=body.notification_emails,
+            timezone=timezone,
+            plan=plan,
         )
-    created = schemas.ReportCreated(
+    report = outcome.report
+    return schemas.ReportCreated(
         report_id=report.report_id,
         uuid=report.uuid,
         dashboard_id=report.dashboard_id,
+        execution_id=outcome.execution.execution_id if outcome.execution else None,
+        schedule_id=outcome.schedule.schedule_id if outcome.schedule else None,
+        collection_id=outcome.backfill.collection_id if outcome.backfill else None,
         report=schemas.Report.model_validate(report),
     )
-    try:
-        if run is not None and run.type == "recurring":
-            with fields_as("run.", _SCHEDULE_FIELDS):
-                schedule = create_schedule(
-                    session=call.session,
-                    actor=call.actor,
-                    report_id=report.report_id,
-                    schedule_type=run.frequency or "custom",
-                    cron_expression=run.cron_expression,
-                    time_of_day=run.time_of_day,
-                    timezone=timezone,
-                )
-            created.schedule_id = schedule.schedule_id
-        if run is not None and run.type == "backfill":
-            assert run.backfill is not None
-            with fields_as("run.backfill.", _BACKFILL_FIELDS):
-                backfill = start_backfill(
-                    session=call.session,
-                    redis=call.redis,
-                    actor=call.actor,
-                    report_id=report.report_id,
-                    segment_type=run.backfill.segment,
-                    lookback_days=run.backfill.lookback_days,
-                    end_date=run.backfill.end_date,
-                )
-            created.collection_id = backfill.collection_id
-        if execute_now:
-            with fields_as("parameters."):
-                execution = run_report(
-                    session=call.session,
-                    redis=call.redis,
-                    actor=call.actor,
-                    report_id=report.report_id,
-                    triggered_by="api",
-                )
-            created.execution_id = execution.execution_id
-    except Exception:
-        call.session.rollback()
-        delete_report(session=call.session, actor=call.actor, report_id=report.report_id)
-        raise
-    created.report = schemas.Report.model_validate(
-        get_report(session=call.session, actor=call.actor, report_id=report.report_id)
-    )
-    return created
 
 
 @router.route(
@@ -232,19 +246,23 @@ def delete_report_view(call: Call) -> None:
     errors=(409, 503),
 )
 def run_report_view(call: Call) -> schemas.Execution:
-    """Run with the saved parameters, `parameters` overriding them for this run only."""
+    """Run with the saved parameters, `parameters` overriding them for this run only, over
+    `time_window` or a `preset` (default: the last 30 days of complete data); the window
+    stays within data freshness and the instance's history."""
     body = call.body_as(inputs.RunReportBody)
     window = body.time_window or inputs.TimeWindow()
-    info = run_report(
-        session=call.session,
-        redis=call.redis,
-        actor=call.actor,
-        report_id=call.path["report_id"],
-        overrides=body.parameters,
-        start=window.start,
-        end=window.end,
-        triggered_by="api",
-    )
+    with fields_as("", {"start_date": "time_window", "end_date": "time_window"}):
+        info = run_report(
+            session=call.session,
+            redis=call.redis,
+            actor=call.actor,
+            report_id=call.path["report_id"],
+            overrides=body.parameters,
+            start=window.start,
+            end=window.end,
+            preset=body.preset,
+            triggered_by="api",
+        )
     return schemas.Execution.model_validate(info)
 
 
@@ -255,25 +273,36 @@ def run_report_view(call: Call) -> schemas.Execution:
     body=inputs.BackfillBody,
     status=202,
     response=schemas.Backfill,
+    alternatives=((200, schemas.BackfillDryRun),),
     errors=(409, 429, 503),
 )
-def start_backfill_view(call: Call) -> schemas.Backfill:
-    """Cut [end − lookback, end] into calendar segments and run them, a few at a time.
+def start_backfill_view(call: Call) -> schemas.Backfill | tuple[schemas.BackfillDryRun, int]:
+    """Cut the range (`lookback_days` back from `end_date`, or `start_date`..`end_date`)
+    into calendar segments and run those `reprocess` selects, a few at a time. With
+    `dry_run`, answer 200 with the segments it would create or skip, and create nothing.
     Limited to 5 backfills per user per instance and day."""
     body = call.body_as(inputs.BackfillBody)
     report = get_report(session=call.session, actor=call.actor, report_id=call.path["report_id"])
+    with fields_as("", _BACKFILL_FIELDS):
+        plan = read_plan({"backfill": body.model_dump(exclude={"dry_run"})}).backfill
+    assert plan is not None
+    if body.dry_run:
+        with fields_as("", _BACKFILL_FIELDS):
+            planned = preview_backfill(
+                session=call.session, actor=call.actor, report_id=report.report_id, plan=plan
+            )
+        return schemas.BackfillDryRun.model_validate(planned), 200
     call.limit(BACKFILL_LIMIT, scope=report.instance_id)
     with fields_as("", _BACKFILL_FIELDS):
-        info = start_backfill(
+        outcome = apply_plan(
             session=call.session,
             redis=call.redis,
             actor=call.actor,
             report_id=report.report_id,
-            segment_type=body.segment,
-            lookback_days=body.lookback_days,
-            end_date=body.end_date,
+            plan=RunPlan(backfill=plan),
         )
-    return schemas.Backfill.model_validate(info)
+    assert outcome.backfill is not None
+    return schemas.Backfill.model_validate(outcome.backfill)
 
 
 @router.route("GET", "/backfills/{collection_id}", "Get a backfill", response=schemas.Backfill)

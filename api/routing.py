@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from redis import Redis
 from sqlalchemy.orm import Session
 
 import webauth
+import webcontext
 from api.errors import (
     ApiError,
     bad_request,
@@ -32,10 +32,7 @@ from api.errors import (
 )
 from api.inputs import Body, Query
 from api.ratelimit import Limit, RateLimiter
-from db.session import session_scope
-from pages import _context
 from services.results import ResultsStore
-from services.runtime import redis_connection
 from services.users import Actor
 from settings import Settings
 
@@ -59,29 +56,12 @@ class ApiState:
         #: Time source of the rate limits' windows (tests pin it).
         self.clock: Callable[[], float] = time.time
         self.document: dict[str, Any] | None = None
-        self._lock = threading.Lock()
-        self._redis: Redis | None = None
-        self._store: ResultsStore | None = None
-
-    def redis(self, settings: Settings) -> Redis | None:
-        if settings.redis_url is None:
-            return None
-        with self._lock:
-            if self._redis is None:
-                self._redis = redis_connection(settings.redis_url)
-            return self._redis
-
-    def store(self, settings: Settings) -> ResultsStore:
-        with self._lock:
-            if self._store is None:
-                self._store = ResultsStore(settings.results_dir)
-            return self._store
 
     def limiter(self, settings: Settings) -> RateLimiter:
         enabled = self.rate_limits
         if enabled is None:  # RATE_LIMITS=off turns them off (benchmarks, trusted networks)
             enabled = bool(getattr(settings, "rate_limits", True))
-        return RateLimiter(self.redis(settings), enabled=enabled, clock=self.clock)
+        return RateLimiter(webcontext.redis_client(), enabled=enabled, clock=self.clock)
 
 
 @dataclass
@@ -106,11 +86,11 @@ class Call:
 
     @property
     def redis(self) -> Redis | None:
-        return self.state.redis(self.settings)
+        return webcontext.redis_client()
 
     @property
     def store(self) -> ResultsStore:
-        return self.state.store(self.settings)
+        return webcontext.results_store()
 
     def limit(self, limit: Limit, scope: str = "") -> None:
         """Count this request against `limit` (429 when used up); the first limit counted
@@ -139,6 +119,8 @@ class Endpoint:
     #: Media types of a file response (instead of a JSON model).
     files: tuple[str, ...] = ()
     description: str = ""
+    #: Other answers the handler may give: (status, model), e.g. a dry run's 200.
+    alternatives: tuple[tuple[int, type[BaseModel]], ...] = ()
 
     @property
     def operation_id(self) -> str:
@@ -205,9 +187,9 @@ def make_view(endpoint: Endpoint) -> Callable[..., Response]:
                     raise ApiError(404, "not_found", f"No such {name.removesuffix('_id')}.")
             query = _parse_query(endpoint.query) if endpoint.query else None
             body = _parse_body(endpoint.body, endpoint.body_required) if endpoint.body else None
-            settings = _context.get_settings()
+            settings = webcontext.get_settings()
             state = api_state()
-            with session_scope(_context.get_session_factory()) as session:
+            with webcontext.db_session() as session:
                 call = Call(actor, session, path, query, body, settings, state)
                 if endpoint.rate_limit is not None:
                     call.limit(endpoint.rate_limit)
@@ -293,8 +275,10 @@ def _respond(endpoint: Endpoint, result: Any) -> Response:
     status = endpoint.status
     if isinstance(result, tuple):
         result, status = result
-    if endpoint.response is None or not isinstance(result, endpoint.response):
+    models = [endpoint.response, *(model for _, model in endpoint.alternatives)]
+    if not any(model is not None and isinstance(result, model) for model in models):
         raise TypeError(f"{endpoint.operation_id} returned {type(result).__name__}")
+    assert isinstance(result, BaseModel)
     return Response(result.model_dump_json(), status=status, mimetype="application/json")
 
 

@@ -36,6 +36,8 @@ def create_schedule_view(call: Call) -> schemas.Schedule:
         schedule_type=body.schedule_type,
         cron_expression=body.cron_expression,
         time_of_day=body.time_of_day,
+        weekday=body.weekday,
+        day_of_month=body.day_of_month,
         timezone=body.timezone,
         default_parameters=body.default_parameters,
     )

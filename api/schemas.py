@@ -14,7 +14,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 ExecutionStatus = Literal["pending", "running", "completed", "failed", "cancelled"]
+BackfillStatus = Literal["pending", "running", "completed", "partial", "failed", "cancelled"]
 Trigger = Literal["manual", "schedule", "backfill", "api"]
+RunKind = Literal["daily", "weekly", "monthly", "quarterly", "custom", "backfill", "once"]
 
 
 class Out(BaseModel):
@@ -171,6 +173,10 @@ class Report(Out):
     updated_at: datetime
     parameters: dict[str, Any]
     notification_emails: list[str]
+    run_kind: RunKind = Field(
+        description="How the report runs: its active schedule's type, else `backfill` if it "
+        "was ever backfilled, else `once`. `frequency` alone says `once` for a custom cron."
+    )
 
 
 class ReportPage(Out):
@@ -195,6 +201,10 @@ class Schedule(Out):
     last_run_status: str | None
     run_count: int
     failure_count: int
+    description: str = Field("", description="The cron in words, e.g. 'At 06:00, only on Monday'.")
+    time_of_day: str | None = Field(None, description="HH:MM of a typed schedule.")
+    weekday: int | None = Field(None, description="Weekly: 0 = Monday … 6 = Sunday.")
+    day_of_month: int | None = None
 
 
 class PreviewRun(Out):
@@ -211,20 +221,46 @@ class BackfillSummary(Out):
     collection_id: str
     uuid: uuid.UUID
     report_id: str | None
-    status: ExecutionStatus
+    status: BackfillStatus = Field(
+        description="running until every segment has ended; then completed (all completed), "
+        "partial (some completed, some failed or cancelled), failed (none completed), or "
+        "cancelled (the backfill itself was cancelled)."
+    )
     segment_type: str | None
     start_date: date
     end_date: date
     total_segments: int
     completed_segments: int
     failed_segments: int
+    cancelled_segments: int
     running_segments: int
-    progress: float = Field(description="Finished segments / all segments, 0 to 1.")
+    progress: float = Field(description="Ended segments / all segments, 0 to 1.")
+    summary: str = Field(description="Each state counted: '11 completed, 1 failed of 12'.")
     created_at: datetime
 
 
 class Backfill(BackfillSummary):
     segments: list[Execution] = Field(description="The newest attempt of each segment, in order.")
+    partial_segments: list[str] = Field(
+        description="Execution ids of the segments clipped at the range's ends."
+    )
+
+
+class PlannedSegment(Out):
+    window_start: date = Field(description="First day of the segment.")
+    window_end: date = Field(description="The day after its last day (half-open window).")
+    action: Literal["create", "skip"]
+    partial: bool = Field(description="Clipped at the range's ends: not a whole period.")
+    reason: str = Field(description="Why a segment is skipped: completed, running, never run.")
+
+
+class BackfillDryRun(Out):
+    dry_run: Literal[True] = True
+    start_date: date
+    end_date: date
+    segment_type: str
+    reprocess: str
+    segments: list[PlannedSegment]
 
 
 class ReportDetail(Report):

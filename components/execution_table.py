@@ -34,6 +34,11 @@ def report_href(report_id: str) -> str:
     return f"/reports/{report_id}"
 
 
+def run_href(execution_id: str) -> str:
+    """The run's own page (pages/run.py)."""
+    return f"/runs/{execution_id}"
+
+
 def create_execution_table(
     executions: Sequence[ExecutionInfo],
     *,
@@ -88,7 +93,13 @@ def _row(
 ) -> html.Tr:
     cells: list[Component] = [
         html.Td(create_status_badge(execution.status)),
-        html.Td(html.Code(execution.execution_id, className="small")),
+        html.Td(
+            dcc.Link(
+                html.Code(execution.execution_id, className="small"),
+                href=run_href(execution.execution_id),
+                title=f"Open run {execution.execution_id}",
+            )
+        ),
     ]
     if show_report:
         cells.append(

@@ -3,9 +3,23 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from services.reports import ReportInfo
 
 #: Shown where a value is missing (a run that has not started, a count not known yet).
 MISSING = "—"
+#: What a report's plan badge says, by ReportInfo.run_kind.
+PLAN_BADGES = {
+    "daily": "Daily",
+    "weekly": "Weekly",
+    "monthly": "Monthly",
+    "quarterly": "Quarterly",
+    "custom": "Custom schedule",
+    "backfill": "Backfill",
+    "once": "Once",
+}
 
 
 def _aware(moment: datetime) -> datetime:
@@ -73,3 +87,8 @@ def format_window(start: datetime | date | None, end: datetime | date | None) ->
 def plural(count: int, word: str, words: str | None = None) -> str:
     """A count with its noun: 1 run, 3 runs."""
     return f"{count:,} {word if count == 1 else (words or word + 's')}"
+
+
+def plan_badge(report: ReportInfo) -> str:
+    """How the report runs, for its badge: "Daily", "Custom schedule", "Backfill", "Once"."""
+    return PLAN_BADGES.get(report.run_kind, report.run_kind.capitalize())

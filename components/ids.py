@@ -23,7 +23,7 @@ KIND_PROPS: dict[str, str] = {
     "value": "value",  # text, numbers, switch, enum, multi_select, column
     "search": "value",  # campaign_ids / asins: options searched on the instance
     "preset": "value",  # the preset menu of a date or date range
-    "date": "date",  # dcc.DatePickerSingle
+    "date": "value",  # the text input of a day: the raw text reaches the service
     "range": "start_date",  # dcc.DatePickerRange (and end_date)
 }
 

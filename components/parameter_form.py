@@ -5,8 +5,10 @@ help text, and a place next to each field for its error.
 Its callbacks are declared once for every form (MATCH on the form's id): each change is
 checked by `services.templates.validate_parameters` and its field errors are shown next to
 the fields (`field_feedback`); campaign and product lists are searched on the instance
-(`services.instances.metadata_options`); quick picks fill an input; a date picker shows
-when the preset is "custom".
+(`services.instances.metadata_options`); quick picks fill an input; a day's text input
+(a date range's picker) shows when the preset is "custom". Numbers and days are text
+inputs, so what the user typed reaches the service as typed: "abc" or 2025-02-30 is a
+field error, never silently a default or nothing.
 """
 
 from __future__ import annotations
@@ -21,12 +23,13 @@ from dash.development.base_component import Component
 from dash.exceptions import PreventUpdate
 
 from components import ids
-from pages._context import callback_actor, db_session, get_settings
+from components.clicks import clicked_id
 from services.errors import DomainError
 from services.instances import metadata_options
 from services.presets import DATE_PRESETS, DAY_PRESETS
 from services.templates import validate_parameters
 from services.users import Actor
+from webcontext import callback_actor, db_session, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -249,17 +252,18 @@ def create_input(
             )
         ]
     if kind in {"integer", "number"}:
-        # No min/max/step on the element: the browser would turn an out-of-range entry
-        # into "no value", and the field would say "required" instead of "at most 500".
+        # Text, not type="number": a number input hands over no value for "abc" or an
+        # out-of-range entry, so the field would say "required" (or take the default)
+        # instead of the service's "Enter a number." The service parses the text.
         return [
             dbc.Input(
                 id=ids.param_id(form, name),
-                type="number",
-                step="any",
+                type="text",
                 inputmode="numeric" if kind == "integer" else "decimal",
-                value=value,
+                value="" if value is None else value,
                 placeholder=placeholder,
                 debounce=DEBOUNCE_MS,
+                autocomplete="off",
             )
         ]
     if kind == "boolean":
@@ -355,6 +359,7 @@ def create_date_input(
 ) -> list[Component]:
     name = definition["name"]
     preset, day = split_day(value)
+    day_id = ids.param_id(form, name, "date")
     return [
         dcc.Dropdown(
             id=ids.param_id(form, name, "preset"),
@@ -365,14 +370,23 @@ def create_date_input(
             className="rb-dropdown",
         ),
         html.Div(
-            dcc.DatePickerSingle(
-                id=ids.param_id(form, name, "date"),
-                date=day,
-                display_format="YYYY-MM-DD",
-                first_day_of_week=1,
-                clearable=not definition.get("required"),
-                placeholder="YYYY-MM-DD",
-            ),
+            [
+                dbc.Label(
+                    f"{definition.get('label') or name}: day",
+                    html_for=ids.dom_id(day_id),
+                    class_name="visually-hidden",
+                ),
+                # Text, not a date picker: a picker drops a day it cannot parse (2025-02-30)
+                # without a word; the service says "Not a valid date" instead.
+                dbc.Input(
+                    id=day_id,
+                    type="text",
+                    value=day or "",
+                    placeholder="YYYY-MM-DD",
+                    debounce=DEBOUNCE_MS,
+                    autocomplete="off",
+                ),
+            ],
             id=ids.picker_id(form, name),
             className=picker_class(preset),
         ),
@@ -558,7 +572,7 @@ def quick_pick_value(triggered: Any, clicks: list[int | None]) -> Any:
 
 
 def apply_quick_pick(clicks: list[int | None]) -> Any:
-    return quick_pick_value(ctx.triggered_id, clicks)
+    return quick_pick_value(clicked_id(ids.PARAM_QUICK), clicks)
 
 
 def toggle_picker(preset: str | None) -> str:
@@ -571,7 +585,7 @@ def value_states(form: Any, wrap: type[Input] | type[State] = State) -> list[Any
         wrap(ids.param_inputs(form, "value"), "value"),
         wrap(ids.param_inputs(form, "search"), "value"),
         wrap(ids.param_inputs(form, "preset"), "value"),
-        wrap(ids.param_inputs(form, "date"), "date"),
+        wrap(ids.param_inputs(form, "date"), "value"),
         wrap(ids.param_inputs(form, "range"), "start_date"),
         wrap(ids.param_inputs(form, "range"), "end_date"),
     ]

@@ -8,15 +8,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
 from dash.development.base_component import Component
 
 from components.data_table import create_data_table
+from components.execution_table import run_href
 from components.format import format_count, format_datetime, format_relative, format_window, plural
 from components.navbar import create_icon
 from components.page import create_empty_state
 from components.progress import create_backfill_progress, create_segment_grid, create_status_legend
-from components.status import create_status_badge
+from components.status import create_status_badge, status_color, status_label
 from services.backfills import BackfillInfo
 from services.executions import ExecutionInfo, ResultPreview
 from services.schedules import PreviewRun, ScheduleInfo
@@ -27,6 +28,9 @@ PREVIEW_ROWS = 50
 DOWNLOAD_PATH = "/download/executions"
 #: Older backfills listed under the latest one.
 OLDER_BACKFILLS_SHOWN = 5
+#: Failed or cancelled segments listed with their own Retry; "Retry failed and cancelled"
+#: reaches the rest.
+RETRYABLE_SHOWN = 10
 
 
 def create_card(
@@ -111,8 +115,8 @@ def _parameter_text(value: Any, definition: dict[str, Any]) -> str:
 def create_schedule_summary(schedule: ScheduleInfo | None, next_runs: Sequence[PreviewRun]) -> Any:
     if schedule is None:
         return create_empty_state(
-            "Not scheduled: it runs only when you click Run now. To have a report run by "
-            "itself, give it a recurring run type in the Report Builder.",
+            "Not scheduled: it runs only when you click Run now. Add a schedule to have "
+            "it run by itself.",
             icon="calendar-x",
             id="report-schedule-empty",
         )
@@ -124,7 +128,11 @@ def create_schedule_summary(schedule: ScheduleInfo | None, next_runs: Sequence[P
     facts = [
         html.Div(
             [
-                html.Span(schedule.schedule_type.capitalize(), className="fw-semibold"),
+                html.Span(
+                    schedule.description or schedule.schedule_type.capitalize(),
+                    className="fw-semibold",
+                    id="report-schedule-words",
+                ),
                 state,
             ]
         ),
@@ -184,20 +192,33 @@ def format_local_run(iso: str) -> str:
 
 
 def create_backfill_section(backfills: Sequence[BackfillInfo], *, can_change: bool) -> Any:
+    """The latest backfill: range, status, progress, one cell per segment (each a link to
+    its run), retries (all at once or one by one); the earlier ones in brief."""
     if not backfills:
-        return create_empty_state(
-            "No backfill yet. A backfill runs the report over past weeks or months, one "
-            "segment at a time; choose “Backfill” as the run type in the Report Builder.",
-            icon="calendar-range",
-            id="report-backfill-empty",
+        hint = (
+            " Click “Start a backfill” above to choose the range and the segment size."
+            if can_change
+            else ""
+        )
+        return html.Div(
+            [
+                dcc.Store(id="report-backfill-collection", data=None),
+                create_empty_state(
+                    "No backfill yet. A backfill runs the report over past weeks or months, "
+                    "one segment at a time." + hint,
+                    icon="calendar-range",
+                    id="report-backfill-empty",
+                ),
+            ]
         )
     latest, older = backfills[0], backfills[1:]
     in_flight = latest.status in {"pending", "running"}
+    retryable = latest.retryable
     buttons: list[Component] = []
-    if can_change and latest.failed_segments:
+    if can_change and retryable:
         buttons.append(
             dbc.Button(
-                [create_icon("arrow-clockwise", class_name="me-1"), "Retry failed"],
+                [create_icon("arrow-clockwise", class_name="me-1"), "Retry failed and cancelled"],
                 id={"type": "report-backfill-retry", "index": latest.collection_id},
                 color="outline-primary",
                 size="sm",
@@ -214,6 +235,7 @@ def create_backfill_section(backfills: Sequence[BackfillInfo], *, can_change: bo
         )
     last_day_after = latest.end_date + timedelta(days=1)
     children: list[Any] = [
+        dcc.Store(id="report-backfill-collection", data=latest.collection_id),
         html.Div(
             [
                 html.Div(
@@ -222,7 +244,7 @@ def create_backfill_section(backfills: Sequence[BackfillInfo], *, can_change: bo
                             format_window(latest.start_date, last_day_after),
                             className="fw-semibold me-2",
                         ),
-                        create_status_badge(latest.status),
+                        create_status_badge(latest.status, id="report-backfill-status"),
                     ]
                 ),
                 html.Div(
@@ -234,9 +256,13 @@ def create_backfill_section(backfills: Sequence[BackfillInfo], *, can_change: bo
             className="mb-2",
         ),
         create_backfill_progress(latest, id="report-backfill-progress"),
-        create_segment_grid(latest.segments, id="report-backfill-segments"),
-        create_status_legend(),
+        create_segment_grid(
+            latest.segments, id="report-backfill-segments", partial=latest.partial_segments
+        ),
+        create_status_legend(partial=bool(latest.partial_segments)),
     ]
+    if retryable:
+        children.append(create_retry_list(retryable, can_change=can_change))
     if buttons:
         children.append(html.Div(buttons, className="d-flex gap-2 flex-wrap mt-3"))
     if older:
@@ -253,7 +279,7 @@ def create_backfill_section(backfills: Sequence[BackfillInfo], *, can_change: bo
                                     format_window(b.start_date, b.end_date + timedelta(days=1)),
                                     " ",
                                     create_status_badge(b.status),
-                                    f" {round(b.progress * 100)}%",
+                                    f" {b.summary}",
                                 ],
                                 className="small mb-1",
                             )
@@ -266,6 +292,76 @@ def create_backfill_section(backfills: Sequence[BackfillInfo], *, can_change: bo
             )
         )
     return html.Div(children)
+
+
+def create_retry_list(segments: Sequence[ExecutionInfo], *, can_change: bool) -> html.Div:
+    """The failed and cancelled segments, each linked to its run, with a Retry button."""
+    shown = segments[:RETRYABLE_SHOWN]
+    more = len(segments) - len(shown)
+    return html.Div(
+        [
+            html.H3(
+                "Failed or cancelled segments",
+                className="h6 small text-uppercase text-body-secondary mt-3 mb-1",
+            ),
+            html.Ul(
+                [_retry_item(segment, can_change=can_change) for segment in shown],
+                className="list-unstyled small mb-0",
+                id="report-backfill-retryable",
+            ),
+            html.P(
+                f"and {plural(more, 'more segment')}: “Retry failed and cancelled” runs them all.",
+                className="small text-body-secondary mt-1 mb-0",
+            )
+            if more
+            else None,
+        ]
+    )
+
+
+def _retry_item(segment: ExecutionInfo, *, can_change: bool) -> html.Li:
+    """One line per segment: its window (a link to the run) and Retry; under it, its
+    status and why it ended."""
+    data: dict[str, Any] = {"data-execution": segment.execution_id}
+    why = f" · {segment.error_message}" if segment.error_message else ""
+    return html.Li(
+        [
+            html.Div(
+                [
+                    dcc.Link(
+                        format_window(segment.time_window_start, segment.time_window_end),
+                        href=run_href(segment.execution_id),
+                        title=f"Open run {segment.execution_id}",
+                        className="text-nowrap",
+                    ),
+                    dbc.Button(
+                        [create_icon("arrow-clockwise", class_name="me-1"), "Retry"],
+                        id={"type": "report-backfill-retry-one", "index": segment.execution_id},
+                        color="link",
+                        size="sm",
+                        class_name="ms-auto p-0 text-nowrap",
+                        title=f"Run this segment again (run {segment.execution_id})",
+                    )
+                    if can_change
+                    else None,
+                ],
+                className="d-flex align-items-center gap-2",
+            ),
+            html.Div(
+                [
+                    html.Span(
+                        status_label(segment.status),
+                        className=f"text-{status_color(segment.status)}-emphasis",
+                    ),
+                    why,
+                ],
+                className="text-body-secondary text-truncate",
+                title=segment.error_message,
+            ),
+        ],
+        className="py-1 border-bottom",
+        **data,
+    )
 
 
 # --- result preview ---------------------------------------------------------------------

@@ -17,19 +17,20 @@ from zoneinfo import ZoneInfo
 
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from components import ids
 from components.feedback import create_error_feedback, create_feedback, error_message
-from components.format import MISSING, format_relative, plural
+from components.format import MISSING, format_relative, plan_badge, plural
 from components.ids import page_id
 from components.navbar import create_icon
 from components.page import create_empty_state
-from components.parameter_form import collect_values, create_parameter_form
+from components.parameter_form import collect_values, create_parameter_form, value_states
+from components.progress import IDLE_PLAN, create_poll_interval, poll_plan, register_poll_plan
 from components.status import STATUS_COLORS, status_label
 from components.template_grid import ANY
-from pages._context import callback_actor, db_session, redis_client
+from services.activity import activity
 from services.dashboards import favorite_dashboard, unfavorite_dashboard
 from services.errors import DomainError, ParameterError, ValidationFailed
 from services.executions import run_report
@@ -44,6 +45,7 @@ from services.reports import (
 from services.schedules import update_schedule
 from services.templates import get_template
 from services.users import Actor
+from webcontext import callback_actor, db_session, redis_client
 
 #: Rows on one page of the grid (and rows asked of the service at once).
 PAGE_SIZE = 20
@@ -117,7 +119,8 @@ def column_defs() -> list[dict[str, Any]]:
             },
             **filterable,
         },
-        {"field": "frequency", "headerName": "Frequency", "width": 108, **filterable},
+        # Shows how the report runs (components.format.plan_badge); filters on frequency.
+        {"field": "frequency", "headerName": "Plan", "width": 132, **filterable},
         {
             "field": "last_status_label",
             "headerName": "Latest run",
@@ -190,7 +193,7 @@ def report_row(report: ReportInfo, *, can_change: bool) -> dict[str, Any]:
         "template_name": report.template_name,
         "template_hint": f"{report.template_name} on {report.instance_name}",
         "state": report.state.capitalize(),
-        "frequency": report.frequency.capitalize(),
+        "frequency": plan_badge(report),
         "last_status": report.last_status or "",
         "last_status_label": status_label(report.last_status)
         if report.last_status
@@ -276,6 +279,11 @@ def create_reports_tab() -> html.Div:
             dcc.Store(id=page_id("reports-rows"), data={}),
             dcc.Store(id=page_id("reports-pending-delete")),
             dcc.Store(id=page_id("edit-report")),
+            # The live tab: see check_for_changes.
+            dcc.Store(id=page_id("reports-poll-plan")),
+            dcc.Store(id=page_id("reports-signature")),
+            dcc.Store(id=page_id("reports-changed"), data=0),
+            create_poll_interval(page_id("reports-poll"), active=False),
             create_report_filters(),
             html.Div(id=page_id("reports-feedback")),
             html.P(id=page_id("reports-count"), className="small text-body-secondary mb-2"),
@@ -498,6 +506,38 @@ def rows_response(
     )
 
 
+def check_for_changes(
+    n_intervals: int | None,
+    tab: str | None,
+    refresh: int | None,
+    signature: str | None,
+    changes: int | None,
+) -> tuple[Any, Any, Any]:
+    """Each tick's one request: when a report, run or schedule changed, the grid asks for
+    its rows again (on the page it shows); it polls only while this tab is shown."""
+    actor = callback_actor()
+    if actor is None:
+        return no_update, IDLE_PLAN, no_update
+    with db_session() as session:
+        seen = activity(session=session, actor=actor)
+    plan = poll_plan(active=seen.in_flight, wake_at=seen.wake_at) if tab == "reports" else IDLE_PLAN
+    if seen.signature == signature:
+        return no_update, plan, no_update
+    # The first answer is what the grid loaded; after this tab's own actions it reloads anyway.
+    reload = signature is not None and ctx.triggered_id != page_id("reports-refresh")
+    return seen.signature, plan, (changes or 0) + 1 if reload else no_update
+
+
+# Reload the cached rows where the grid stands (a new filter model would go back to page 1).
+_RELOAD_ROWS = f"""
+function(changes) {{
+    try {{
+        dash_ag_grid.getApi("{GRID_ID}").refreshInfiniteCache();
+    }} catch (notReady) {{}}  // not drawn yet: it loads fresh rows when it is
+}}
+"""
+
+
 def go_to_templates(clicks: int | None) -> str:
     if not clicks:
         raise PreventUpdate
@@ -581,15 +621,7 @@ def cell_action(
 
 def _edit_form_states() -> list[State]:
     form = ids.EDIT_FORM
-    return [
-        State(ids.param_inputs(form, "value"), "value"),
-        State(ids.param_inputs(form, "search"), "value"),
-        State(ids.param_inputs(form, "preset"), "value"),
-        State(ids.param_inputs(form, "date"), "date"),
-        State(ids.param_inputs(form, "range"), "start_date"),
-        State(ids.param_inputs(form, "range"), "end_date"),
-        State(ids.form_store_id(form, "spec"), "data"),
-    ]
+    return [*value_states(form), State(ids.form_store_id(form, "spec"), "data")]
 
 
 def save_edit(
@@ -689,6 +721,20 @@ def register_callbacks() -> None:
     Dash hands callbacks declared at import time to the first app only, while it runs
     page modules anew for every app: declared from the page, each app gets them.
     """
+    callback(
+        Output(page_id("reports-signature"), "data"),
+        Output(page_id("reports-poll-plan"), "data"),
+        Output(page_id("reports-changed"), "data"),
+        Input(page_id("reports-poll"), "n_intervals"),
+        Input(page_id("tabs"), "active_tab"),
+        Input(page_id("reports-refresh"), "data"),
+        State(page_id("reports-signature"), "data"),
+        State(page_id("reports-changed"), "data"),
+    )(check_for_changes)
+    register_poll_plan(page_id("reports-poll"), page_id("reports-poll-plan"))
+    clientside_callback(
+        _RELOAD_ROWS, Input(page_id("reports-changed"), "data"), prevent_initial_call=True
+    )
     callback(
         Output(GRID_ID, "filterModel"),
         Input(page_id("reports-search"), "value"),

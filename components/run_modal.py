@@ -6,12 +6,10 @@ functions; the page's callbacks call the services and hand the results to them.
 
 from __future__ import annotations
 
-import zoneinfo
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from functools import cache
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
@@ -19,9 +17,8 @@ from dash.development.base_component import Component
 
 from components.ids import lookback_preset_id, page_id
 from components.navbar import create_icon
-from services.cron import check_cron, cron_for, zone
-from services.errors import ParameterError
-from services.schedules import PreviewRun
+from components.schedule_form import PERIODS, create_schedule_fields, format_run
+from services.report_plans import PlanCheck, RunPlan, schedule_words
 from services.windows import Window
 
 STEPS = ("Parameters", "Run type", "Review", "Submit")
@@ -37,26 +34,6 @@ RUN_TYPES = (
     ("recurring", "On a schedule", "Runs by itself every day, week, month or quarter."),
     ("backfill", "Backfill history", "Fills in past periods, one run per segment."),
 )
-#: Schedule types: (value, label, when it runs in words).
-SCHEDULE_TYPES = (
-    ("daily", "Daily", "every day"),
-    ("weekly", "Weekly (Mondays)", "every Monday"),
-    ("monthly", "Monthly (on the 1st)", "on the 1st of every month"),
-    (
-        "quarterly",
-        "Quarterly (1 Jan, Apr, Jul, Oct)",
-        "on the 1st of January, April, July and October",
-    ),
-    ("custom", "Custom (cron expression)", "on its cron schedule"),
-)
-#: What one scheduled run covers, by schedule type (see services.schedules.period_window).
-PERIODS = {
-    "daily": "the previous day",
-    "weekly": "the previous 7 days",
-    "monthly": "the previous month",
-    "quarterly": "the previous 3 months",
-    "custom": "the previous day",
-}
 #: Backfill segment types: (value, label, plural noun).
 SEGMENT_TYPES = (
     ("daily", "Days", "daily"),
@@ -67,16 +44,6 @@ SEGMENT_TYPES = (
 #: One-click lookbacks (days, label): "6 months" is the common weekly-report backfill.
 LOOKBACK_PRESETS = ((28, "4 weeks"), (84, "12 weeks"), (182, "6 months"), (365, "1 year"))
 DEFAULT_LOOKBACK_DAYS = 182
-DEFAULT_TIME_OF_DAY = "06:00"
-#: How many upcoming runs the schedule preview lists.
-PREVIEW_COUNT = 5
-
-
-@cache
-def timezone_options() -> tuple[dict[str, str], ...]:
-    """Every IANA zone name this Python knows, sorted, for the time zone picker."""
-    names = sorted(z for z in zoneinfo.available_timezones() if "/" in z or z == "UTC")
-    return tuple({"label": name.replace("_", " "), "value": name} for name in names)
 
 
 def format_day(day: date) -> str:
@@ -235,79 +202,17 @@ def create_recurring_section() -> dbc.Card:
     return dbc.Card(
         dbc.CardBody(
             [
-                dbc.Row(
-                    [
-                        dbc.Col(
-                            _field(
-                                "Repeat",
-                                dbc.Select(
-                                    id=page_id("schedule-type"),
-                                    options=[
-                                        {"label": label, "value": value}
-                                        for value, label, _ in SCHEDULE_TYPES
-                                    ],
-                                    value="weekly",
-                                ),
-                                page_id("schedule-type"),
-                            ),
-                            xs=12,
-                            md=4,
-                        ),
-                        dbc.Col(
-                            _field(
-                                "Time of day",
-                                dbc.Input(
-                                    id=page_id("time"), type="time", value=DEFAULT_TIME_OF_DAY
-                                ),
-                                page_id("time"),
-                            ),
-                            xs=6,
-                            md=3,
-                        ),
-                        dbc.Col(
-                            _field(
-                                "Time zone",
-                                dcc.Dropdown(
-                                    id=page_id("timezone"),
-                                    options=list(timezone_options()),
-                                    value="UTC",
-                                    clearable=False,
-                                    className="rb-dropdown",
-                                ),
-                                page_id("timezone"),
-                            ),
-                            xs=6,
-                            md=5,
-                        ),
-                    ],
-                    class_name="g-3",
+                create_schedule_fields(page_id),
+                dbc.Checkbox(
+                    id=page_id("run-now"),
+                    label="Also run it once now",
+                    value=False,
+                    class_name="mt-3",
                 ),
-                html.Div(
-                    [
-                        dbc.Label(
-                            "Cron expression", html_for=page_id("cron"), class_name="fw-semibold"
-                        ),
-                        dbc.Input(id=page_id("cron"), placeholder="0 6 * * 1", autocomplete="off"),
-                        dbc.FormFeedback(id=page_id("cron-error"), type="invalid"),
-                        dbc.FormText(
-                            "Five fields: minute hour day-of-month month day-of-week, "
-                            "in the time zone above. 0 6 * * 1 = Mondays at 06:00."
-                        ),
-                    ],
-                    id=page_id("cron-row"),
-                    className="mb-3 d-none",
-                ),
-                dbc.Checkbox(id=page_id("run-now"), label="Also run it once now", value=False),
                 dbc.Checkbox(
                     id=page_id("with-backfill"),
                     label="Also fill in the past (backfill), e.g. the last 6 months",
                     value=False,
-                ),
-                html.Div(
-                    [
-                        html.H4("Next 5 runs", className="h6 mt-3 mb-2"),
-                        html.Ol(id=page_id("next-runs"), className="rb-next-runs mb-0"),
-                    ]
                 ),
             ]
         ),
@@ -349,10 +254,11 @@ def create_backfill_section() -> dbc.Card:
                                     ),
                                     dbc.Input(
                                         id=page_id("lookback"),
-                                        type="number",
-                                        step="any",
-                                        value=DEFAULT_LOOKBACK_DAYS,
+                                        type="text",
+                                        inputMode="numeric",
+                                        value=str(DEFAULT_LOOKBACK_DAYS),
                                         debounce=400,
+                                        autocomplete="off",
                                     ),
                                     dbc.FormFeedback(id=page_id("lookback-error"), type="invalid"),
                                     html.Div(
@@ -414,148 +320,36 @@ def step_view(step: int) -> StepView:
     )
 
 
-def section_classes(
-    run_type: str | None, with_backfill: bool, schedule_type: str | None
-) -> tuple[str, str, str]:
-    """Classes of the recurring section, the backfill section and the cron row."""
+def section_classes(run_type: str | None, with_backfill: bool) -> tuple[str, str]:
+    """Classes of the recurring section and the backfill section."""
     recurring = run_type == "recurring"
     backfill = run_type == "backfill" or (recurring and bool(with_backfill))
-    return (
-        hidden_unless(recurring),
-        hidden_unless(backfill),
-        hidden_unless(recurring and schedule_type == "custom", "mb-3"),
-    )
+    return hidden_unless(recurring), hidden_unless(backfill)
 
 
-@dataclass(frozen=True)
-class RunPlan:
-    """What the user chose in step 2."""
-
-    run_type: str = "once"
-    schedule_type: str = "weekly"
-    cron_expression: str = ""
-    time_of_day: str = DEFAULT_TIME_OF_DAY
-    timezone: str = "UTC"
-    run_now: bool = False
-    with_backfill: bool = False
-    segment_type: str = "weekly"
-    lookback_days: Any = DEFAULT_LOOKBACK_DAYS
-
-    @property
-    def recurring(self) -> bool:
-        return self.run_type == "recurring"
-
-    @property
-    def runs_now(self) -> bool:
-        return self.run_type == "once" or (self.recurring and self.run_now)
-
-    @property
-    def backfills(self) -> bool:
-        return self.run_type == "backfill" or (self.recurring and self.with_backfill)
-
-    @property
-    def frequency(self) -> str:
-        """The report's frequency: its schedule type, or "once"."""
-        if self.recurring and self.schedule_type != "custom":
-            return self.schedule_type
-        return "once"
-
-
-def read_plan(
+def raw_plan(
     run_type: str | None,
-    schedule_type: str | None,
-    cron_expression: str | None,
-    time_of_day: str | None,
-    timezone: str | None,
+    schedule: Mapping[str, Any],
     run_now: bool | None,
     with_backfill: bool | None,
-    segment_type: str | None,
-    lookback_days: Any,
-) -> RunPlan:
-    return RunPlan(
-        run_type=run_type or "once",
-        schedule_type=schedule_type or "weekly",
-        cron_expression=(cron_expression or "").strip(),
-        time_of_day=(time_of_day or "").strip(),
-        timezone=timezone or "UTC",
-        run_now=bool(run_now),
-        with_backfill=bool(with_backfill),
-        segment_type=segment_type or "weekly",
-        lookback_days=lookback_days,
-    )
-
-
-def time_of_day(text: str) -> tuple[int, int]:
-    try:
-        hour, minute = (int(part) for part in text.split(":")[:2])
-    except ValueError:
-        raise ParameterError("time_of_day", "Enter a time such as 06:30.") from None
-    if not (0 <= hour <= 23 and 0 <= minute <= 59):
-        raise ParameterError("time_of_day", "Enter a time between 00:00 and 23:59.")
-    return hour, minute
-
-
-def plan_cron(plan: RunPlan) -> str:
-    """The cron expression the schedule will have; ParameterError says what is wrong."""
-    if plan.schedule_type == "custom":
-        if not plan.cron_expression:
-            raise ParameterError("cron_expression", "Enter a cron expression, e.g. 0 6 * * 1.")
-        return check_cron(plan.cron_expression)
-    hour, minute = time_of_day(plan.time_of_day)
-    return cron_for(plan.schedule_type, hour=hour, minute=minute)
-
-
-def lookback_days(raw: Any, max_days: int) -> int:
-    """The lookback as whole days within 1..max_days; ParameterError otherwise."""
-    message = f"Look back between 1 and {max_days} days."
-    try:
-        number = float(raw)
-    except (TypeError, ValueError):
-        raise ParameterError("lookback_days", message) from None
-    if not number.is_integer() or not 1 <= number <= max_days:
-        raise ParameterError("lookback_days", message)
-    return int(number)
-
-
-def plan_problems(plan: RunPlan, *, max_lookback_days: int) -> dict[str, str]:
-    """Field → message for everything in step 2 that would be refused."""
-    problems: dict[str, str] = {}
-    if plan.recurring:
-        try:
-            plan_cron(plan)
-        except ParameterError as error:
-            problems[error.field] = error.message
-        try:
-            zone(plan.timezone)
-        except ParameterError as error:
-            problems["timezone"] = error.message
-    if plan.backfills:
-        try:
-            lookback_days(plan.lookback_days, max_lookback_days)
-        except ParameterError as error:
-            problems["lookback_days"] = error.message
-    return problems
+    segment: str | None,
+    lookback: Any,
+) -> dict[str, Any]:
+    """Step 2's choices in the shape `report_plans.read_plan` reads: once = a run now;
+    on a schedule (maybe with a run now and a backfill); a backfill."""
+    backfill = {"segment": segment, "lookback_days": lookback}
+    if run_type == "recurring":
+        return {
+            "schedule": dict(schedule),
+            "run_now": {} if run_now else None,
+            "backfill": backfill if with_backfill else None,
+        }
+    if run_type == "backfill":
+        return {"backfill": backfill}
+    return {"run_now": {}}
 
 
 # --- plain words --------------------------------------------------------------------------
-
-
-def format_run(run: PreviewRun, timezone: str) -> tuple[str, str]:
-    """A previewed run as (local time with the zone's abbreviation, the same in UTC)."""
-    instant = datetime.fromisoformat(run.utc.replace("Z", "+00:00"))
-    local = instant.astimezone(ZoneInfo(timezone))
-    return (
-        f"{format_day(local.date())}, {local:%H:%M} {local:%Z}",
-        f"{instant:%Y-%m-%d %H:%M} UTC",
-    )
-
-
-def create_next_runs(runs: list[PreviewRun], timezone: str) -> list[html.Li]:
-    items = []
-    for run in runs:
-        local, utc = format_run(run, timezone)
-        items.append(html.Li([local, html.Small(f" · {utc}", className="text-body-secondary")]))
-    return items
 
 
 def describe_freshness(freshest: date, *, data_lag_days: int, min_data_age_days: int) -> str:
@@ -585,54 +379,49 @@ def describe_segments(window: Window, count: int, segment_type: str) -> str:
     )
 
 
-def schedule_words(plan: RunPlan) -> str:
-    when = {value: words for value, _, words in SCHEDULE_TYPES}[plan.schedule_type]
-    if plan.schedule_type == "custom":
-        return f"on the cron schedule “{plan.cron_expression}” ({plan.timezone})"
-    return f"{when} at {plan.time_of_day} ({plan.timezone})"
-
-
 @dataclass(frozen=True)
 class PlanFacts:
-    """What the review states besides the plan: names, windows, first run, segments."""
+    """What the review states besides the plan: names and limits."""
 
     report_name: str
     template_name: str
     instance_name: str
-    once_window: Window
-    first_run: str | None = None
-    backfill_window: Window | None = None
-    segment_count: int = 0
     max_concurrency: int = 1
     freshness: str = ""
 
 
-def describe_plan(plan: RunPlan, facts: PlanFacts) -> list[str]:
-    """Everything that will happen on Submit, one sentence each, in order."""
-    once = (
-        f"over the last {facts.once_window.days} days of complete data "
-        f"({format_day(facts.once_window.start)} to {format_day(facts.once_window.last_day)})"
-    )
+def describe_plan(plan: RunPlan, check: PlanCheck, facts: PlanFacts) -> list[str]:
+    """Everything that will happen on Submit, one sentence each, in order; the windows are
+    the ones the runs will use (data lag included)."""
     sentences = [
         f"Create the report “{facts.report_name}” from the template {facts.template_name} "
         f"on {facts.instance_name}, with its own dashboard."
     ]
-    if plan.recurring:
-        first = f"; the first run is {facts.first_run}" if facts.first_run else ""
-        sentences.append(
-            f"Run it {schedule_words(plan)}{first}. "
-            f"Each run covers {PERIODS[plan.schedule_type]} of complete data."
+    if plan.schedule is not None:
+        first = check.first_runs[0] if check.first_runs else None
+        when = schedule_words(plan.schedule)
+        first_text = (
+            f"; the first run is {format_run(first, plan.schedule.timezone)[0]}" if first else ""
         )
-        if plan.run_now:
-            sentences.append(f"Also run it once now, {once}.")
-    elif plan.run_type == "once":
-        sentences.append(f"Run it once now, {once}.")
-    if plan.backfills and facts.backfill_window is not None:
-        window = facts.backfill_window
         sentences.append(
-            f"Backfill {window.days} days ({format_day(window.start)} to "
-            f"{format_day(window.last_day)}) in {facts.segment_count} "
-            f"{segment_noun(plan.segment_type)} segment{'s' if facts.segment_count != 1 else ''}, "
+            f"Run it on its schedule: {when[:1].lower()}{when[1:]}{first_text}. "
+            f"Each run covers {PERIODS[plan.schedule.frequency]} of complete data."
+        )
+    if check.run_window is not None:
+        window = check.run_window
+        also = "Also run it once now" if plan.schedule is not None else "Run it once now"
+        sentences.append(
+            f"{also}, over {window.days} days of complete data "
+            f"({format_day(window.start)} to {format_day(window.last_day)})."
+        )
+    if check.backfill is not None:
+        backfill = check.backfill
+        count = len(backfill.to_create)
+        days = (backfill.end_date - backfill.start_date).days + 1
+        sentences.append(
+            f"Backfill {days} days ({format_day(backfill.start_date)} to "
+            f"{format_day(backfill.end_date)}) in {count} "
+            f"{segment_noun(backfill.segment_type)} segment{'s' if count != 1 else ''}, "
             f"one run each; at most {facts.max_concurrency} run at the same time on this instance."
         )
     if facts.freshness:
@@ -677,40 +466,18 @@ def create_review(
     )
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What Submit did: the report (when created), each step done, and what failed."""
-
-    report_id: str | None
-    done: tuple[str, ...]
-    error: str | None = None
-
-
-def create_outcome(outcome: Outcome) -> html.Div:
-    """Step 4: each step done, and what failed with a way on."""
+def create_outcome(report_id: str, done: Sequence[str]) -> html.Div:
+    """Step 4: what was made, while the browser opens the report."""
     items: list[Component] = [
         html.Li([create_icon("check-circle-fill", class_name="text-success me-2"), text])
-        for text in outcome.done
+        for text in done
     ]
-    if outcome.error:
-        items.append(
-            html.Li(
-                [
-                    create_icon("exclamation-triangle-fill", class_name="text-danger me-2"),
-                    outcome.error,
-                ]
-            )
-        )
-    children: list[Component] = [html.Ul(items, className="list-unstyled rb-outcome mb-3")]
-    if outcome.report_id and outcome.error:
-        children.append(
-            dbc.Button(
-                "Open the report anyway",
-                href=f"/reports/{outcome.report_id}",
-                color="primary",
-                outline=True,
-            )
-        )
-    elif outcome.report_id:
-        children.append(html.P("Opening the report…", className="text-body-secondary"))
-    return html.Div(children)
+    return html.Div(
+        [
+            html.Ul(items, className="list-unstyled rb-outcome mb-3"),
+            html.P(
+                ["Opening the report ", html.Code(report_id), "…"],
+                className="text-body-secondary",
+            ),
+        ]
+    )

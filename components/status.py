@@ -15,6 +15,8 @@ STATUS_COLORS: dict[str, str] = {
     "failed": "danger",
     "cancelled": "warning",
 }
+#: Colour of the status only a backfill has: its segments ended, some of them not completed.
+BACKFILL_STATUS_COLORS: dict[str, str] = {"partial": "warning"}
 #: Colour for a status this table does not know; visible, but not mistaken for a real one.
 UNKNOWN_STATUS_COLOR = "dark"
 #: Statuses of a run still in flight: pages keep polling while one is shown.
@@ -25,7 +27,7 @@ _HIDDEN: dict[str, Any] = {"aria-hidden": "true"}
 
 
 def status_color(status: str) -> str:
-    return STATUS_COLORS.get(status, UNKNOWN_STATUS_COLOR)
+    return STATUS_COLORS.get(status) or BACKFILL_STATUS_COLORS.get(status, UNKNOWN_STATUS_COLOR)
 
 
 def status_label(status: str) -> str:

@@ -10,9 +10,9 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from components.feedback import error_message
 from components.navbar import create_icon
-from pages._context import callback_actor, db_session
 from services.errors import DomainError
 from services.users import create_api_token, revoke_api_token
+from webcontext import callback_actor, db_session
 
 #: The Flask route that ends the session (app.py).
 LOGOUT_PATH = "/logout"

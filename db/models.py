@@ -37,7 +37,7 @@ EXECUTION_STATUSES = ("pending", "running", "completed", "failed", "cancelled")
 TRIGGERS = ("manual", "schedule", "backfill", "api")
 SCHEDULE_TYPES = ("daily", "weekly", "monthly", "quarterly", "custom")
 SEGMENT_TYPES = ("daily", "weekly", "monthly", "quarterly")
-COLLECTION_STATUSES = EXECUTION_STATUSES
+COLLECTION_STATUSES = (*EXECUTION_STATUSES, "partial")
 WIDGET_TYPES = ("kpi", "line", "bar", "area", "table", "pie")
 #: AMC keeps at most a year of history; so do backfills.
 MAX_LOOKBACK_DAYS = 365

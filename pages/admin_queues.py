@@ -6,27 +6,28 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, callback, dcc, html, no_update
 from dash.development.base_component import Component
 
+from components.clicks import clicked_index
 from components.feedback import create_error_feedback, create_feedback, create_forbidden_state
 from components.format import format_datetime, format_duration, format_relative, plural
 from components.navbar import create_icon
 from components.page import create_page_header
 from components.report_cards import create_card
-from pages._context import (
-    callback_actor,
-    current_actor,
-    db_session,
-    redis_client,
-    sign_in_redirect,
-)
 from services.errors import DomainError, PermissionDenied
 from services.monitoring import (
     SCHEDULER_STALE_AFTER,
     QueueOverview,
     queue_overview,
     requeue_job,
+)
+from webcontext import (
+    callback_actor,
+    current_actor,
+    db_session,
+    redis_client,
+    sign_in_redirect,
 )
 
 dash.register_page(
@@ -378,14 +379,15 @@ def create_failed_jobs(overview: QueueOverview) -> Component:
 )
 def requeue(clicks: list[int | None], refresh: int | None) -> tuple[Any, Any]:
     """Put one failed job back on its queue."""
-    if not ctx.triggered_id or not any(clicks):
+    job_id = clicked_index("admin-queues-requeue")
+    if job_id is None:
         return no_update, no_update
     actor = callback_actor()
     redis = redis_client()
     if actor is None or redis is None:
         return no_update, no_update
     try:
-        job = requeue_job(actor=actor, redis=redis, job_id=str(ctx.triggered_id["index"]))
+        job = requeue_job(actor=actor, redis=redis, job_id=job_id)
     except DomainError as error:
         return create_error_feedback(error), (refresh or 0) + 1
     return create_feedback(f"Job {job.job_id} is back on the {job.queue} queue."), (

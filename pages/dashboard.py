@@ -15,13 +15,6 @@ from components.format import format_count, plural
 from components.navbar import create_icon
 from components.page import create_empty_state, create_page_header
 from components.widgets import create_widget_grid
-from pages._context import (
-    callback_actor,
-    current_actor,
-    db_session,
-    results_store,
-    sign_in_redirect,
-)
 from services.dashboards import (
     DashboardDetail,
     favorite_dashboard,
@@ -29,6 +22,13 @@ from services.dashboards import (
     unfavorite_dashboard,
 )
 from services.errors import DomainError, NotFound
+from webcontext import (
+    callback_actor,
+    current_actor,
+    db_session,
+    results_store,
+    sign_in_redirect,
+)
 
 dash.register_page(
     __name__,

@@ -6,15 +6,16 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, callback, dcc, html, no_update
 from dash.development.base_component import Component
 
+from components.clicks import clicked_id
 from components.dashboard_cards import create_dashboard_grid
 from components.feedback import create_error_feedback
 from components.page import create_empty_state, create_page_header
-from pages._context import callback_actor, current_actor, db_session, sign_in_redirect
 from services.dashboards import favorite_dashboard, list_dashboards, unfavorite_dashboard
 from services.errors import DomainError
+from webcontext import callback_actor, current_actor, db_session, sign_in_redirect
 
 dash.register_page(
     __name__, path="/dashboards", name="Dashboards", title="Dashboards · Report Builder", order=2
@@ -107,13 +108,14 @@ def show_dashboards(choice: str | None, refresh: int | None) -> Any:
 )
 def toggle_star(clicks: list[int | None], refresh: int | None) -> tuple[Any, Any]:
     """Star or unstar one dashboard, then redraw the list (favorites move to the top)."""
-    if not ctx.triggered_id or not any(clicks):
+    star = clicked_id(STAR_TYPE)
+    if star is None:
         return no_update, no_update
     actor = callback_actor()
     if actor is None:
         return no_update, no_update
-    dashboard_id = str(ctx.triggered_id["index"])
-    change = unfavorite_dashboard if ctx.triggered_id["starred"] else favorite_dashboard
+    dashboard_id = str(star["index"])
+    change = unfavorite_dashboard if star["starred"] else favorite_dashboard
     try:
         with db_session() as session:
             change(session=session, actor=actor, dashboard_id=dashboard_id)

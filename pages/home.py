@@ -13,19 +13,20 @@ from dash.development.base_component import Component
 from components.dashboard_cards import create_dashboard_grid
 from components.execution_table import report_href
 from components.feedback import create_error_feedback
-from components.format import format_datetime, format_relative, format_window
+from components.format import format_datetime, format_relative, format_window, plan_badge
 from components.navbar import create_icon
 from components.page import create_empty_state, create_page_header
-from components.progress import any_in_flight, create_poll_interval
+from components.progress import IDLE_PLAN, create_poll_interval, poll_plan, register_poll_plan
 from components.report_cards import create_card
 from components.status import create_status_badge
-from pages._context import callback_actor, current_actor, db_session, sign_in_redirect
+from services.activity import activity, unresolved_failures
 from services.dashboards import DashboardSummary, list_dashboards
 from services.errors import DomainError
 from services.executions import ExecutionInfo, list_executions
 from services.pages import MAX_LIMIT
 from services.reports import ReportInfo, list_reports
 from services.users import Actor
+from webcontext import callback_actor, current_actor, db_session, sign_in_redirect
 
 dash.register_page(__name__, path="/", name="Home", title="Report Builder", order=0)
 
@@ -34,7 +35,8 @@ RECENT_RUNS = 8
 FAILED_RUNS = 5
 UPCOMING = 5
 FAVORITES = 6
-#: Failed runs older than this no longer "need attention" on Home (they stay on Runs).
+#: Failed runs older than this no longer "need attention" on Home (they stay on Runs), nor
+#: do those a later run of the same report and window has made good.
 ATTENTION_DAYS = 7
 
 
@@ -42,27 +44,13 @@ def layout(**_query: str) -> Component:
     actor = current_actor()
     if actor is None:
         return sign_in_redirect("/")
-    since = (datetime.now(UTC) - timedelta(days=ATTENTION_DAYS)).date()
     with db_session() as session:
         favorites = list_dashboards(session=session, actor=actor, favorites_only=True)
-        failed = list_executions(
-            session=session, actor=actor, status="failed", start_date=since, limit=FAILED_RUNS
-        ).items
-        reports = list_reports(
-            session=session, actor=actor, sort="next_run_at", descending=False, limit=MAX_LIMIT
-        ).items
-    upcoming = [r for r in reports if r.state == "active" and r.next_run_at][:UPCOMING]
-    names = {r.report_id: r.name for r in reports}
-    return create_home_layout(actor, favorites[:FAVORITES], failed, upcoming, names)
+    return create_home_layout(actor, favorites[:FAVORITES])
 
 
-def create_home_layout(
-    actor: Actor,
-    favorites: list[DashboardSummary],
-    failed: list[ExecutionInfo],
-    upcoming: list[ReportInfo],
-    report_names: dict[str, str],
-) -> html.Div:
+def create_home_layout(actor: Actor, favorites: list[DashboardSummary]) -> html.Div:
+    """The page; recent runs, failures and what runs next are drawn by refresh_sections."""
     new_report = dbc.Button(
         [create_icon("plus-lg", class_name="me-1"), "New report"],
         href="/report-builder",
@@ -71,8 +59,9 @@ def create_home_layout(
     )
     return html.Div(
         [
-            create_poll_interval("home-poll"),
-            dcc.Store(id="home-report-names", data=report_names),
+            create_poll_interval("home-poll", active=False),
+            dcc.Store(id="home-poll-plan"),
+            dcc.Store(id="home-signature"),
             html.Div(
                 [
                     create_page_header(
@@ -107,7 +96,7 @@ def create_home_layout(
                         [
                             create_card(
                                 "Needs attention",
-                                create_failed_list(failed, report_names),
+                                html.Div(id="home-attention-section"),
                                 icon="exclamation-triangle",
                                 id="home-attention",
                                 full_height=False,
@@ -115,7 +104,7 @@ def create_home_layout(
                             html.Div(className="mb-3"),
                             create_card(
                                 "Scheduled next",
-                                create_upcoming_list(upcoming),
+                                html.Div(id="home-upcoming-section"),
                                 icon="calendar-week",
                                 id="home-upcoming",
                                 full_height=False,
@@ -149,7 +138,7 @@ def create_failed_list(failed: list[ExecutionInfo], report_names: dict[str, str]
         return html.P(
             [
                 create_icon("check-circle", class_name="text-success me-2"),
-                f"No failed runs in the last {ATTENTION_DAYS} days.",
+                f"No failed runs to look at from the last {ATTENTION_DAYS} days.",
             ],
             className="text-body-secondary mb-0",
             id="home-attention-empty",
@@ -216,7 +205,7 @@ def create_upcoming_list(reports: list[ReportInfo]) -> Component:
                         className="d-flex justify-content-between gap-2",
                     ),
                     html.Div(
-                        [r.frequency.capitalize(), " · ", r.template_name],
+                        [plan_badge(r), " · ", r.template_name],
                         className="small text-body-secondary",
                     ),
                 ],
@@ -230,41 +219,71 @@ def create_upcoming_list(reports: list[ReportInfo]) -> Component:
 
 
 @callback(
-    Output("home-recent-runs", "children"),
-    Output("home-poll", "disabled"),
+    Output("home-signature", "data"),
+    Output("home-poll-plan", "data"),
     Input("home-poll", "n_intervals"),
-    State("home-report-names", "data"),
+    State("home-signature", "data"),
 )
-def show_recent_runs(
-    n_intervals: int | None, report_names: dict[str, str] | None
-) -> tuple[Any, Any]:
-    """The newest runs; polls every 2 s while one of them is in flight."""
+def check_for_changes(n_intervals: int | None, signature: str | None) -> tuple[Any, Any]:
+    """Each tick's one request: a new signature redraws the live sections, and the plan
+    says when to ask again (while a run is in flight, or when a schedule is due)."""
     actor = callback_actor()
     if actor is None:
-        return no_update, True
+        return no_update, IDLE_PLAN
+    with db_session() as session:
+        seen = activity(session=session, actor=actor)
+    changed = seen.signature if seen.signature != signature else no_update
+    return changed, poll_plan(active=seen.in_flight, wake_at=seen.wake_at)
+
+
+register_poll_plan("home-poll", "home-poll-plan")
+
+
+@callback(
+    Output("home-recent-runs", "children"),
+    Output("home-attention-section", "children"),
+    Output("home-upcoming-section", "children"),
+    Input("home-signature", "data"),
+    prevent_initial_call=True,  # drawn once check_for_changes has the first signature
+)
+def refresh_sections(signature: str | None) -> tuple[Any, Any, Any]:
+    """Recent runs, the failures still needing attention, and the schedules due next."""
+    actor = callback_actor()
+    if actor is None:
+        return no_update, no_update, no_update
+    since = (datetime.now(UTC) - timedelta(days=ATTENTION_DAYS)).date()
     try:
         with db_session() as session:
             runs = list_executions(session=session, actor=actor, limit=RECENT_RUNS).items
+            failed = unresolved_failures(
+                session=session, actor=actor, since=since, limit=FAILED_RUNS
+            )
+            reports = list_reports(
+                session=session, actor=actor, sort="next_run_at", descending=False, limit=MAX_LIMIT
+            ).items
     except DomainError as error:
-        return create_error_feedback(error), True
-    if not runs:
-        return (
-            create_empty_state(
-                [
-                    "No runs yet. Pick a template in the ",
-                    dcc.Link("Report Builder", href="/report-builder"),
-                    ", fill in its parameters and run it.",
-                ],
-                icon="play-circle",
-                id="home-recent-empty",
-            ),
-            True,
-        )
-    return create_recent_runs(runs, report_names or {}), not any_in_flight(r.status for r in runs)
+        return create_error_feedback(error), no_update, no_update
+    upcoming = [r for r in reports if r.state == "active" and r.next_run_at][:UPCOMING]
+    names = {r.report_id: r.name for r in reports}
+    return (
+        create_recent_runs(runs, names),
+        create_failed_list(failed, names),
+        create_upcoming_list(upcoming),
+    )
 
 
 def create_recent_runs(runs: list[ExecutionInfo], report_names: dict[str, str]) -> Component:
     """A compact list: report, status, window and when (the Runs page has the full table)."""
+    if not runs:
+        return create_empty_state(
+            [
+                "No runs yet. Pick a template in the ",
+                dcc.Link("Report Builder", href="/report-builder"),
+                ", fill in its parameters and run it.",
+            ],
+            icon="play-circle",
+            id="home-recent-empty",
+        )
     return html.Ul(
         [
             html.Li(

@@ -11,8 +11,8 @@ from dash.development.base_component import Component
 
 import webauth
 from components.navbar import create_icon
-from pages._context import current_actor, db_session, safe_next
 from services.users import authenticate_password
+from webcontext import current_actor, db_session, safe_next
 
 dash.register_page(__name__, path="/login", title="Sign in · Report Builder")
 

@@ -6,15 +6,16 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.development.base_component import Component
 
+from components.clicks import clicked_index
 from components.execution_table import create_execution_table
 from components.feedback import create_error_feedback, create_feedback, error_message
-from components.format import plural
+from components.format import plan_badge, plural
 from components.navbar import create_icon
 from components.page import create_empty_state, create_page_header
-from components.progress import any_in_flight, create_poll_interval
+from components.progress import IDLE_PLAN, create_poll_interval, poll_plan, register_poll_plan
 from components.report_cards import (
     PREVIEW_ROWS,
     create_backfill_section,
@@ -23,18 +24,15 @@ from components.report_cards import (
     create_result_preview,
     create_schedule_summary,
 )
-from pages._context import (
-    callback_actor,
-    current_actor,
-    db_session,
-    redis_client,
-    results_store,
-    sign_in_redirect,
-)
+from pages import _report_edit, _report_run
+from pages._report_backfill import create_backfill_modal, create_open_button
+from pages._report_edit import create_edit_buttons, create_edit_modal, create_schedule_button
+from pages._report_run import create_run_button, create_run_modal
+from services.activity import activity
 from services.backfills import cancel_backfill, report_backfills, retry_backfill
+from services.cancels import cancel_execution
 from services.errors import DomainError, NotFound
 from services.executions import (
-    cancel_execution,
     get_execution,
     list_executions,
     preview_result,
@@ -48,8 +46,16 @@ from services.schedules import (
     schedule_preview,
     update_schedule,
 )
-from services.templates import get_template
+from services.templates import TemplateDetail, get_template
 from services.users import Actor
+from webcontext import (
+    callback_actor,
+    current_actor,
+    db_session,
+    redis_client,
+    results_store,
+    sign_in_redirect,
+)
 
 dash.register_page(
     __name__,
@@ -58,15 +64,28 @@ dash.register_page(
     description="A report's runs, schedule, backfills and latest result.",
 )
 
+# The editor's and the run dialog's callbacks, for every app built (components.callbacks).
+_report_edit.callbacks.register()
+_report_run.callbacks.register()
+
 #: Runs listed in the history; the Runs page has them all.
 HISTORY_LIMIT = 15
 #: Where the page goes after the report is deleted.
 AFTER_DELETE_PATH = "/report-builder"
+#: The live sections' signature once the report is gone: they redraw and say so.
+UNAVAILABLE = "unavailable"
 #: Colour of each report state badge.
 STATE_COLORS = {"active": "success", "paused": "warning", "inactive": "secondary"}
 
 
-def layout(report_id: str | None = None, **_query: str) -> Component:
+def layout(
+    report_id: str | None = None,
+    open: str | None = None,
+    saved: str | None = None,
+    **_query: str,
+) -> Component:
+    """The report; `?open=run|edit|schedule|backfill` opens that dialog at once (the
+    Reports tab links there); `?saved=1` says the editor's changes were saved."""
     actor = current_actor()
     if actor is None:
         return sign_in_redirect(f"/reports/{report_id}")
@@ -79,9 +98,7 @@ def layout(report_id: str | None = None, **_query: str) -> Component:
                 if schedule and not schedule.is_paused
                 else []
             )
-            definitions = get_template(
-                session=session, template_id=report.template_id
-            ).parameter_definitions
+            template = get_template(session=session, template_id=report.template_id)
     except NotFound:
         return create_empty_state(
             [
@@ -98,7 +115,10 @@ def layout(report_id: str | None = None, **_query: str) -> Component:
             icon="file-earmark-x",
             id="report-not-found",
         )
-    return create_report_layout(report, schedule, next_runs, definitions, actor)
+    page = create_report_layout(report, schedule, next_runs, template, actor, open_modal=open)
+    if saved:
+        page.children.insert(0, html.Div(create_feedback("Changes saved."), id="report-saved"))
+    return page
 
 
 def can_change(actor: Actor, report: ReportInfo) -> bool:
@@ -110,21 +130,24 @@ def create_report_layout(
     report: ReportInfo,
     schedule: ScheduleInfo | None,
     next_runs: list[PreviewRun],
-    definitions: list[dict[str, Any]],
+    template: TemplateDetail,
     actor: Actor,
+    *,
+    open_modal: str | None = None,
 ) -> html.Div:
     editable = can_change(actor, report)
+    runnable = actor.can_run and report.is_active
     return html.Div(
         [
             dcc.Store(id="report-id", data=report.report_id),
             dcc.Store(id="report-schedule-id", data=schedule.schedule_id if schedule else None),
             dcc.Store(id="report-schedule-paused", data=bool(schedule and schedule.is_paused)),
             dcc.Store(id="report-refresh", data=0),
-            dcc.Store(id="report-history-active", data=True),
-            dcc.Store(id="report-backfill-active", data=True),
+            dcc.Store(id="report-poll-plan"),
+            dcc.Store(id="report-signature"),
             dcc.Store(id="report-latest-completed"),
             dcc.Location(id="report-navigate", refresh="callback-nav"),
-            create_poll_interval("report-poll"),
+            create_poll_interval("report-poll", active=False),
             create_report_header(report, schedule, actor=actor, editable=editable),
             html.Div(id="report-feedback"),
             dbc.Row(
@@ -132,7 +155,9 @@ def create_report_layout(
                     dbc.Col(
                         create_card(
                             "Parameters",
-                            create_parameter_list(report.parameters, definitions),
+                            create_parameter_list(
+                                report.parameters, template.parameter_definitions
+                            ),
                             icon="sliders",
                             id="report-parameters",
                         ),
@@ -145,6 +170,7 @@ def create_report_layout(
                             create_schedule_summary(schedule, next_runs),
                             icon="calendar-week",
                             id="report-schedule",
+                            actions=create_schedule_button(schedule) if editable else None,
                         ),
                         md=6,
                         xl=4,
@@ -155,6 +181,7 @@ def create_report_layout(
                             html.Div(id="report-backfill-section"),
                             icon="calendar-range",
                             id="report-backfill",
+                            actions=create_open_button() if editable else None,
                         ),
                         xl=4,
                     ),
@@ -181,6 +208,18 @@ def create_report_layout(
                 id="report-preview-card",
             ),
             create_delete_modal(report),
+            create_edit_modal(
+                report,
+                schedule,
+                template,
+                open_tab={"edit": "details", "schedule": "schedule"}.get(open_modal or ""),
+            )
+            if editable
+            else None,
+            create_run_modal(report, template, is_open=open_modal == "run") if runnable else None,
+            create_backfill_modal(segment=report.frequency, is_open=open_modal == "backfill")
+            if editable
+            else None,
         ]
     )
 
@@ -198,7 +237,7 @@ def create_report_header(
                 class_name="me-1",
             ),
             dbc.Badge(
-                report.frequency.capitalize(),
+                plan_badge(report),
                 color="light",
                 text_color="dark",
                 class_name="border me-1",
@@ -217,6 +256,10 @@ def create_report_header(
                 title=None if report.is_active else "Activate the report to run it",
             )
         )
+        if report.is_active:
+            actions.append(create_run_button())
+    if editable:
+        actions.append(create_edit_buttons())
     if editable and not report.is_active:
         actions.append(
             dbc.Button(
@@ -304,34 +347,63 @@ def create_delete_modal(report: ReportInfo) -> dbc.Modal:
     )
 
 
-# --- live sections (polled every 2 s while a run is in flight) --------------------------
+# --- live sections: one cheap question per tick, redrawn only when the answer changes -----
+
+
+@callback(
+    Output("report-signature", "data"),
+    Output("report-poll-plan", "data"),
+    Input("report-poll", "n_intervals"),
+    Input("report-refresh", "data"),
+    Input("report-schedule-paused", "data"),
+    State("report-id", "data"),
+    State("report-signature", "data"),
+)
+def check_for_changes(
+    n_intervals: int | None,
+    refresh: int | None,
+    paused: bool | None,
+    report_id: str,
+    signature: str | None,
+) -> tuple[Any, Any]:
+    """Each tick's one request: a new signature redraws the live sections, and the plan
+    says when to ask again (components.progress.register_poll_plan)."""
+    actor = callback_actor()
+    if actor is None:
+        return no_update, IDLE_PLAN
+    try:
+        with db_session() as session:
+            seen = activity(session=session, actor=actor, report_id=report_id)
+    except DomainError:  # deleted meanwhile: redrawn, the sections say so
+        return UNAVAILABLE, IDLE_PLAN
+    changed = seen.signature if seen.signature != signature else no_update
+    return changed, poll_plan(active=seen.in_flight, wake_at=seen.wake_at)
+
+
+register_poll_plan("report-poll", "report-poll-plan")
 
 
 @callback(
     Output("report-history-section", "children"),
-    Output("report-history-active", "data"),
     Output("report-latest-completed", "data"),
-    Input("report-poll", "n_intervals"),
-    Input("report-refresh", "data"),
+    Input("report-signature", "data"),
     State("report-id", "data"),
     State("report-latest-completed", "data"),
+    prevent_initial_call=True,
 )
-def refresh_history(
-    n_intervals: int | None, refresh: int | None, report_id: str, latest: str | None
-) -> tuple[Any, Any, Any]:
-    """The newest runs; tells the poller whether any is in flight and which result is newest."""
+def refresh_history(signature: str | None, report_id: str, latest: str | None) -> tuple[Any, Any]:
+    """The newest runs, and which completed run has the newest result."""
     actor = callback_actor()
     if actor is None:
-        return no_update, False, no_update
+        return no_update, no_update
     try:
         with db_session() as session:
             page = list_executions(
                 session=session, actor=actor, report_id=report_id, limit=HISTORY_LIMIT
             )
     except DomainError as error:
-        return create_error_feedback(error), False, no_update
+        return create_error_feedback(error), no_update
     completed = next((e.execution_id for e in page.items if e.status == "completed"), None)
-    in_flight = any_in_flight(e.status for e in page.items)
     if not page.items:
         body: Any = create_empty_state(
             "No runs yet. Click Run now to start the first one.",
@@ -352,37 +424,50 @@ def refresh_history(
                 else None,
             ]
         )
-    return body, in_flight, completed if completed and completed != latest else no_update
+    return body, completed if completed and completed != latest else no_update
 
 
 @callback(
     Output("report-backfill-section", "children"),
-    Output("report-backfill-active", "data"),
-    Input("report-poll", "n_intervals"),
-    Input("report-refresh", "data"),
+    Input("report-signature", "data"),
     State("report-id", "data"),
+    prevent_initial_call=True,
 )
-def refresh_backfills(n_intervals: int | None, refresh: int | None, report_id: str) -> Any:
+def refresh_backfills(signature: str | None, report_id: str) -> Any:
     """The latest backfill's progress bar and segment grid, the earlier ones in brief."""
     actor = callback_actor()
     if actor is None:
-        return no_update, False
+        return no_update
     try:
         with db_session() as session:
             backfills = report_backfills(session=session, actor=actor, report_id=report_id)
     except DomainError as error:
-        return create_error_feedback(error), False
-    in_flight = bool(backfills) and backfills[0].status in {"pending", "running"}
-    return create_backfill_section(backfills, can_change=actor.can_run), in_flight
+        return create_error_feedback(error)
+    return create_backfill_section(backfills, can_change=actor.can_run)
 
 
-# Poll while either section shows something in flight; stop (no requests) when both are idle.
-clientside_callback(
-    "function(history, backfill) { return !(history || backfill); }",
-    Output("report-poll", "disabled"),
-    Input("report-history-active", "data"),
-    Input("report-backfill-active", "data"),
+@callback(
+    Output("report-schedule-body", "children", allow_duplicate=True),
+    Input("report-signature", "data"),
+    State("report-id", "data"),
+    prevent_initial_call=True,
 )
+def refresh_schedule(signature: str | None, report_id: str) -> Any:
+    """The schedule card again: last run, counts, and next runs that are all still ahead."""
+    actor = callback_actor()
+    if actor is None:
+        return no_update
+    try:
+        with db_session() as session:
+            schedule = report_schedule(session=session, actor=actor, report_id=report_id)
+            next_runs = (
+                schedule_preview(session=session, actor=actor, schedule_id=schedule.schedule_id)
+                if schedule and not schedule.is_paused
+                else []
+            )
+    except DomainError as error:
+        return create_error_feedback(error)
+    return create_schedule_summary(schedule, next_runs)
 
 
 @callback(
@@ -447,12 +532,12 @@ def run_now(n_clicks: int | None, report_id: str, refresh: int | None) -> tuple[
 )
 def cancel_run(clicks: list[int | None], refresh: int | None) -> tuple[Any, Any]:
     """Cancel one queued or running run of the history."""
-    if not ctx.triggered_id or not any(clicks):
+    execution_id = clicked_index("report-cancel")
+    if execution_id is None:
         return no_update, no_update  # the buttons were (re)drawn, not clicked
     actor = callback_actor()
     if actor is None:
         return no_update, no_update
-    execution_id = str(ctx.triggered_id["index"])
     try:
         with db_session() as session:
             cancel_execution(
@@ -471,8 +556,9 @@ def cancel_run(clicks: list[int | None], refresh: int | None) -> tuple[Any, Any]
     prevent_initial_call=True,
 )
 def retry_failed_segments(clicks: list[int | None], refresh: int | None) -> tuple[Any, Any]:
-    """Run every failed segment of the backfill again."""
-    if not ctx.triggered_id or not any(clicks):
+    """Run every failed or cancelled segment of the backfill again."""
+    collection_id = clicked_index("report-backfill-retry")
+    if collection_id is None:
         return no_update, no_update
     actor = callback_actor()
     if actor is None:
@@ -483,13 +569,12 @@ def retry_failed_segments(clicks: list[int | None], refresh: int | None) -> tupl
                 session=session,
                 redis=redis_client(),
                 actor=actor,
-                collection_id=str(ctx.triggered_id["index"]),
+                collection_id=collection_id,
             )
     except DomainError as error:
         return create_error_feedback(error), (refresh or 0) + 1
-    return create_feedback(f"Retrying the failed segments of {backfill.collection_id}."), (
-        refresh or 0
-    ) + 1
+    message = f"Retrying the failed and cancelled segments of {backfill.collection_id}."
+    return create_feedback(message), (refresh or 0) + 1
 
 
 @callback(
@@ -501,7 +586,8 @@ def retry_failed_segments(clicks: list[int | None], refresh: int | None) -> tupl
 )
 def cancel_running_backfill(clicks: list[int | None], refresh: int | None) -> tuple[Any, Any]:
     """Cancel every segment of the backfill that has not finished."""
-    if not ctx.triggered_id or not any(clicks):
+    collection_id = clicked_index("report-backfill-cancel")
+    if collection_id is None:
         return no_update, no_update
     actor = callback_actor()
     if actor is None:
@@ -512,7 +598,7 @@ def cancel_running_backfill(clicks: list[int | None], refresh: int | None) -> tu
                 session=session,
                 redis=redis_client(),
                 actor=actor,
-                collection_id=str(ctx.triggered_id["index"]),
+                collection_id=collection_id,
             )
     except DomainError as error:
         return create_error_feedback(error), (refresh or 0) + 1

@@ -9,18 +9,29 @@ report's page.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
+from datetime import date, timedelta
 from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import (
+    ALL,
+    Input,
+    Output,
+    State,
+    callback,
+    clientside_callback,
+    ctx,
+    dcc,
+    html,
+    no_update,
+)
 from dash.development.base_component import Component
 from dash.exceptions import PreventUpdate
-from redis import Redis
 from sqlalchemy.orm import Session
 
 from components import ids, parameter_form, reports_table
+from components.clicks import clicked_index
 from components.feedback import create_error_feedback, error_message
 from components.ids import RUN_FORM, page_id
 from components.page import create_page_header
@@ -33,14 +44,10 @@ from components.parameter_form import (
 )
 from components.reports_table import create_reports_tab
 from components.run_modal import (
-    PREVIEW_COUNT,
     REVIEW_STEP,
     STEP_PANES,
     SUBMIT_STEP,
-    Outcome,
     PlanFacts,
-    RunPlan,
-    create_next_runs,
     create_outcome,
     create_review,
     create_run_modal,
@@ -48,15 +55,17 @@ from components.run_modal import (
     describe_freshness,
     describe_plan,
     describe_segments,
-    format_run,
-    lookback_days,
-    plan_cron,
-    plan_problems,
-    read_plan,
-    schedule_words,
+    raw_plan,
     section_classes,
     step_view,
 )
+from components.schedule_form import (
+    BROWSER_TIMEZONE_JS,
+    known_zone,
+    register_schedule_callbacks,
+    schedule_values,
+)
+from components.schedule_form import FIELDS as SCHEDULE_FIELDS
 from components.template_grid import (
     ANY,
     count_text,
@@ -64,16 +73,20 @@ from components.template_grid import (
     create_template_grid,
     narrow,
 )
-from pages._context import callback_actor, current_actor, db_session, redis_client, sign_in_redirect
-from services.backfills import backfill_window, segments, start_backfill
 from services.errors import DomainError, ParameterError, ValidationFailed
-from services.executions import run_report
 from services.instances import InstanceInfo, list_instances
-from services.reports import create_report
-from services.schedules import create_schedule, preview
+from services.report_plans import (
+    PlanCheck,
+    PlanOutcome,
+    check_plan,
+    create_report_with_plan,
+    read_plan,
+)
+from services.reports import check_name
 from services.templates import TemplateDetail, get_template, list_templates, validate_parameters
 from services.users import Actor
-from services.windows import default_window, freshest_day
+from services.windows import Window
+from webcontext import callback_actor, current_actor, db_session, redis_client, sign_in_redirect
 
 dash.register_page(
     __name__,
@@ -105,6 +118,7 @@ def layout(tab: str | None = None, **_query: str) -> Component:
             dcc.Location(id=page_id("location"), refresh="callback-nav"),
             dcc.Store(id=page_id("catalogue"), data=catalogue(actor, instances, needs)),
             dcc.Store(id=page_id("modal-state"), data={"step": 1}),
+            dcc.Store(id=page_id("browser-timezone")),
             create_page_header(
                 "Report Builder",
                 "Pick a template, fill in its parameters, and run it once, on a schedule "
@@ -291,24 +305,31 @@ def clear_template_filters(clicks: int | None) -> tuple[str, str, str, str]:
     Output(page_id("modal-hint"), "children"),
     Input(ids.template_use_id(ALL), "n_clicks"),
     State(page_id("catalogue"), "data"),
+    State(page_id("browser-timezone"), "data"),
     prevent_initial_call=True,
 )
-def open_run_modal(clicks: list[int | None], known: dict[str, Any]) -> Any:
+def open_run_modal(
+    clicks: list[int | None], known: dict[str, Any], browser_timezone: str | None
+) -> Any:
     """The modal at step 1 with the form of the template whose button was pressed."""
-    trigger = ctx.triggered_id
-    if not isinstance(trigger, dict) or not ctx.triggered or not ctx.triggered[0].get("value"):
+    template_id = clicked_index(ids.TEMPLATE_USE)
+    if template_id is None:
         raise PreventUpdate
     actor = callback_actor()
     if actor is None:
         return (no_update,) * 13
-    return modal_for(str(trigger["index"]), known)
+    return modal_for(template_id, known, browser_timezone)
 
 
-def modal_for(template_id: str, known: Mapping[str, Any]) -> tuple[Any, ...]:
-    """The outputs of open_run_modal for `template_id`."""
+def modal_for(
+    template_id: str, known: Mapping[str, Any], browser_timezone: str | None = None
+) -> tuple[Any, ...]:
+    """The outputs of open_run_modal for `template_id`; a schedule's zone is the browser's
+    (else the instance's)."""
     instances = known["instances"]
     instance_id = next(iter(instances), None)
-    timezone = (instances.get(instance_id) or {}).get("timezone", "UTC")
+    instance_zone = (instances.get(instance_id) or {}).get("timezone", "UTC")
+    timezone = known_zone(browser_timezone, instance_zone)
     options = [{"label": info["name"], "value": key} for key, info in instances.items()]
     reset = ("once", False, False, "")  # run type, run now, with backfill, hint
     try:
@@ -323,7 +344,7 @@ def modal_for(template_id: str, known: Mapping[str, Any]) -> tuple[Any, ...]:
         template_id=template.template_id,
         definitions=template.parameter_definitions,
         ui_schema=template.ui_schema,
-        timezone=timezone,
+        timezone=instance_zone,
         instance_id=instance_id,
     )
     state = {
@@ -365,7 +386,6 @@ def describe_instance(instance_id: str | None, known: dict[str, Any]) -> str:
 
 
 @callback(
-    Output(page_id("timezone"), "value", allow_duplicate=True),
     Output(ids.form_store_id(RUN_FORM, "spec"), "data"),
     Input(page_id("instance"), "value"),
     State(page_id("catalogue"), "data"),
@@ -375,11 +395,18 @@ def describe_instance(instance_id: str | None, known: dict[str, Any]) -> str:
 def follow_instance(
     instance_id: str | None, known: dict[str, Any], spec: dict[str, Any] | None
 ) -> Any:
-    """Searches and presets follow the chosen instance; its zone is the schedule's default."""
+    """Searches and presets follow the chosen instance (and its zone)."""
     info = known["instances"].get(instance_id) if instance_id else None
     if info is None or not spec:
         raise PreventUpdate
-    return info["timezone"], {**spec, "instance_id": instance_id, "timezone": info["timezone"]}
+    return {**spec, "instance_id": instance_id, "timezone": info["timezone"]}
+
+
+clientside_callback(
+    BROWSER_TIMEZONE_JS,
+    Output(page_id("browser-timezone"), "data"),
+    Input(page_id("browser-timezone"), "id"),
+)
 
 
 # --- step 2: run type, schedule and backfill previews -------------------------------------
@@ -388,89 +415,96 @@ def follow_instance(
 @callback(
     Output(page_id("recurring"), "className"),
     Output(page_id("backfill"), "className"),
-    Output(page_id("cron-row"), "className"),
     Input(page_id("run-type"), "value"),
     Input(page_id("with-backfill"), "value"),
-    Input(page_id("schedule-type"), "value"),
 )
-def show_run_sections(
-    run_type: str | None, with_backfill: bool | None, schedule_type: str | None
-) -> tuple[str, str, str]:
-    return section_classes(run_type, bool(with_backfill), schedule_type)
+def show_run_sections(run_type: str | None, with_backfill: bool | None) -> tuple[str, str]:
+    return section_classes(run_type, bool(with_backfill))
+
+
+register_schedule_callbacks(page_id)
 
 
 @callback(
     Output(page_id("segment"), "value"),
-    Input(page_id("schedule-type"), "value"),
+    Input(page_id("frequency"), "value"),
     prevent_initial_call=True,
 )
-def segment_follows_schedule(schedule_type: str | None) -> str:
+def segment_follows_schedule(frequency: str | None) -> str:
     """A weekly report backfills in weeks, a monthly one in months."""
-    if schedule_type not in {"daily", "weekly", "monthly", "quarterly"}:
+    if frequency not in {"daily", "weekly", "monthly", "quarterly"}:
         raise PreventUpdate
-    return schedule_type
+    return frequency
 
 
 @callback(
-    Output(page_id("next-runs"), "children"),
-    Output(page_id("cron"), "invalid"),
-    Output(page_id("cron-error"), "children"),
-    Output(page_id("time"), "invalid"),
-    Input(page_id("schedule-type"), "value"),
-    Input(page_id("time"), "value"),
-    Input(page_id("timezone"), "value"),
-    Input(page_id("cron"), "value"),
-)
-def preview_schedule(
-    schedule_type: str | None, time: str | None, timezone: str | None, cron: str | None
-) -> tuple[Any, bool, str, bool]:
-    """The next 5 runs in the chosen zone (and UTC), or what is wrong with the schedule."""
-    plan = read_plan("recurring", schedule_type, cron, time, timezone, False, False, None, None)
-    try:
-        runs = preview(plan_cron(plan), plan.timezone, PREVIEW_COUNT)
-    except ParameterError as error:
-        item = html.Li(error.message, className="text-danger list-unstyled")
-        cron_error = error.message if error.field == "cron_expression" else ""
-        return [item], bool(cron_error), cron_error, error.field == "time_of_day"
-    return create_next_runs(runs, plan.timezone), False, "", False
-
-
-@callback(
-    Output(page_id("freshness"), "children"),
-    Output(page_id("segments-preview"), "children"),
-    Output(page_id("lookback"), "invalid"),
-    Output(page_id("lookback-error"), "children"),
-    Input(page_id("segment"), "value"),
-    Input(page_id("lookback"), "value"),
-    Input(page_id("instance"), "value"),
-    State(page_id("modal-state"), "data"),
-    State(page_id("catalogue"), "data"),
+    output={
+        "freshness": Output(page_id("freshness"), "children"),
+        "segments": Output(page_id("segments-preview"), "children"),
+        "invalid": Output(page_id("lookback"), "invalid"),
+        "error": Output(page_id("lookback-error"), "children"),
+    },
+    inputs={
+        "segment": Input(page_id("segment"), "value"),
+        "lookback": Input(page_id("lookback"), "value"),
+        "instance_id": Input(page_id("instance"), "value"),
+        "state": State(page_id("modal-state"), "data"),
+    },
 )
 def preview_backfill(
-    segment_type: str | None,
-    lookback: Any,
-    instance_id: str | None,
-    state: dict[str, Any] | None,
-    known: dict[str, Any],
-) -> tuple[str, str, bool, str]:
-    """Why data stops where it does, and how many segments the backfill makes."""
-    info = known["instances"].get(instance_id) if instance_id else None
-    if info is None:
-        return "", "", False, ""
-    min_age = int((state or {}).get("min_data_age_days") or 0)
-    freshest = freshest_day(
-        timezone=info["timezone"], data_lag_days=info["data_lag_days"], min_data_age_days=min_age
-    )
-    freshness = describe_freshness(
-        freshest, data_lag_days=info["data_lag_days"], min_data_age_days=min_age
-    )
+    segment: str | None, lookback: Any, instance_id: str | None, state: dict[str, Any] | None
+) -> dict[str, Any]:
+    """Why data stops where it does, and how many segments the backfill makes (the
+    services say; a value they refuse shows its field error)."""
+    empty = {"freshness": "", "segments": "", "invalid": False, "error": ""}
+    template_id = (state or {}).get("template_id")
+    actor = callback_actor()
+    if actor is None or not instance_id or not template_id:
+        return empty
+    raw = {"backfill": {"segment": segment, "lookback_days": lookback}}
     try:
-        days = lookback_days(lookback, info["max_lookback_days"])
-        window = backfill_window(days, freshest, freshest)
-        count = len(segments(window, segment_type or "weekly"))
-    except ParameterError as error:
-        return freshness, "", True, error.message
-    return freshness, describe_segments(window, count, segment_type or "weekly"), False, ""
+        with db_session() as session:
+            check = check_plan(
+                session=session,
+                actor=actor,
+                template_id=template_id,
+                instance_id=instance_id,
+                plan=read_plan(raw),
+            )
+            freshness = freshness_words(session, actor, template_id, instance_id, check.freshest)
+    except ValidationFailed as error:
+        message = error.errors.get("backfill.lookback_days") or error.errors.get(
+            "backfill.segment", ""
+        )
+        return {**empty, "invalid": bool(message), "error": message}
+    except DomainError:
+        return empty
+    backfill = check.backfill
+    assert backfill is not None
+    window = Window(backfill.start_date, backfill.end_date + timedelta(days=1))
+    return {
+        **empty,
+        "freshness": freshness,
+        "segments": describe_segments(window, len(backfill.to_create), backfill.segment_type),
+    }
+
+
+def freshness_words(
+    session: Session, actor: Actor, template_id: str, instance_id: str, freshest: date
+) -> str:
+    """Why complete data ends on `freshest`, for this template on this instance."""
+    template = get_template(session=session, template_id=template_id)
+    instance = next(
+        (i for i in list_instances(session=session, actor=actor) if i.instance_id == instance_id),
+        None,
+    )
+    if instance is None:
+        return ""
+    return describe_freshness(
+        freshest,
+        data_lag_days=instance.data_lag_days,
+        min_data_age_days=template.min_data_age_days,
+    )
 
 
 @callback(
@@ -479,20 +513,17 @@ def preview_backfill(
     prevent_initial_call=True,
 )
 def pick_lookback(clicks: list[int | None]) -> int:
-    trigger = ctx.triggered_id
-    if not isinstance(trigger, dict) or not any(clicks):
+    days = clicked_index(ids.LOOKBACK_PRESET)
+    if days is None:
         raise PreventUpdate
-    return int(trigger["index"])
+    return int(days)
 
 
 # --- steps: navigation, review, submit ----------------------------------------------------
 
 PLAN_STATES = [
     State(page_id("run-type"), "value"),
-    State(page_id("schedule-type"), "value"),
-    State(page_id("cron"), "value"),
-    State(page_id("time"), "value"),
-    State(page_id("timezone"), "value"),
+    *(State(page_id(name), "value") for name in SCHEDULE_FIELDS),
     State(page_id("run-now"), "value"),
     State(page_id("with-backfill"), "value"),
     State(page_id("segment"), "value"),
@@ -510,129 +541,177 @@ FORM_STATES = [
 
 
 def read_modal(args: tuple[Any, ...]) -> dict[str, Any]:
-    """The modal's State values (FORM_STATES order) as named parts."""
+    """The modal's State values (FORM_STATES order) as named parts; the plan stays raw
+    (`plan`): the services read it."""
     state, name, instance_id, *rest = args
-    form_values, spec, plan_values, known = rest[:6], rest[6], rest[7:16], rest[16]
+    form_values, spec, rest = rest[:6], rest[6], rest[7:]
+    run_type, *rest = rest
+    schedule, rest = rest[: len(SCHEDULE_FIELDS)], rest[len(SCHEDULE_FIELDS) :]
+    run_now, with_backfill, segment, lookback, known = rest
     values = {}
     if spec:
         kinds = ("value", "search", "preset", "date", "start", "end")
         values = collect_values(spec, **dict(zip(kinds, form_values, strict=True)))
     return {
         "state": dict(state or {}),
-        "name": (name or "").strip(),
+        "name": name or "",
         "instance_id": instance_id,
         "values": values,
         "spec": spec or {},
-        "plan": read_plan(*plan_values),
+        "plan": raw_plan(
+            run_type, schedule_values(*schedule), run_now, with_backfill, segment, lookback
+        ),
         "known": known or {"instances": {}},
     }
 
 
 @callback(
-    Output(page_id("modal-state"), "data", allow_duplicate=True),
-    Output(page_id("name"), "invalid", allow_duplicate=True),
-    Output(page_id("name-error"), "children"),
-    Output(ids.form_store_id(RUN_FORM, "reveal"), "data"),
-    Output(page_id("modal-hint"), "children", allow_duplicate=True),
-    Output(STEP_PANES[2], "children"),
-    Input(page_id("modal-next"), "n_clicks"),
-    Input(page_id("modal-back"), "n_clicks"),
-    *FORM_STATES,
+    output={
+        "state": Output(page_id("modal-state"), "data", allow_duplicate=True),
+        "name_invalid": Output(page_id("name"), "invalid", allow_duplicate=True),
+        "name_error": Output(page_id("name-error"), "children"),
+        "reveal": Output(ids.form_store_id(RUN_FORM, "reveal"), "data"),
+        "hint": Output(page_id("modal-hint"), "children", allow_duplicate=True),
+        "review": Output(STEP_PANES[2], "children"),
+    },
+    inputs={
+        "next_clicks": Input(page_id("modal-next"), "n_clicks"),
+        "back_clicks": Input(page_id("modal-back"), "n_clicks"),
+        "states": FORM_STATES,
+    },
     prevent_initial_call=True,
 )
-def change_step(next_clicks: int | None, back_clicks: int | None, *states: Any) -> Any:
-    """Next checks the step before going on; Back always goes."""
-    modal = read_modal(states)
+def change_step(next_clicks: int | None, back_clicks: int | None, states: list[Any]) -> Any:
+    """Next checks the step (through the services) before going on; Back always goes."""
+    unchanged = dict.fromkeys(
+        ("state", "name_invalid", "name_error", "reveal", "hint", "review"), no_update
+    )
+    modal = read_modal(tuple(states))
     if ctx.triggered_id == page_id("modal-back"):
         step = max(1, int(modal["state"].get("step", 1)) - 1)
-        return {**modal["state"], "step": step}, no_update, no_update, no_update, "", no_update
+        return {**unchanged, "state": {**modal["state"], "step": step}, "hint": ""}
     actor = callback_actor()
     if actor is None:
-        return (no_update,) * 6
+        return unchanged
     try:
-        return step_forward(modal)
+        return {**unchanged, **step_forward(actor, modal)}
     except DomainError as error:
-        return no_update, no_update, no_update, no_update, error_message(error), no_update
+        return {**unchanged, "hint": error_message(error)}
 
 
-def step_forward(modal: Mapping[str, Any]) -> tuple[Any, ...]:
-    """Outputs of change_step for Next: the next step, or what stops the user."""
+def step_forward(actor: Actor, modal: Mapping[str, Any]) -> dict[str, Any]:
+    """change_step's outputs for Next: the next step, or what stops the user."""
     state, step = modal["state"], int(modal["state"].get("step", 1))
     if step == 1:
-        name_error = check_name(modal["name"])
+        name_error = name_problem(modal["name"])
         check = _validate(modal)
         if name_error or not modal["instance_id"] or not check.valid:
             hint = "Choose an instance. " if not modal["instance_id"] else ""
             if name_error or not check.valid:
                 hint += "Fix the fields marked in red to go on."
-            return no_update, bool(name_error), name_error, True, hint.strip(), no_update
-        return {**state, "step": 2}, False, "", no_update, "", no_update
+            return {
+                "name_invalid": bool(name_error),
+                "name_error": name_error,
+                "reveal": True,
+                "hint": hint.strip(),
+            }
+        return {"state": {**state, "step": 2}, "name_invalid": False, "name_error": "", "hint": ""}
     if step == 2:
+        try:
+            with db_session() as session:
+                plan = read_plan(modal["plan"])
+                check = check_plan(
+                    session=session,
+                    actor=actor,
+                    template_id=state["template_id"],
+                    instance_id=modal["instance_id"] or "",
+                    plan=plan,
+                )
+        except ValidationFailed as error:
+            return {"hint": plan_hint(error.errors)}
+        parameters = _validate(modal, check.run_window)
+        if not parameters.valid:
+            return {"state": {**state, "step": 1}, "reveal": True}
         info = modal["known"]["instances"].get(modal["instance_id"]) or {}
-        problems = plan_problems(modal["plan"], max_lookback_days=info.get("max_lookback_days", 1))
-        if problems:
-            hint = "Fix the run settings: " + " ".join(problems.values())
-            return no_update, no_update, no_update, no_update, hint, no_update
-        check = _validate(modal)
-        if not check.valid:
-            return {**state, "step": 1}, no_update, no_update, True, "", no_update
         review = create_review(
-            describe_plan(modal["plan"], plan_facts(modal, info)),
-            describe_values(modal["spec"], check.normalized, modal["values"]),
-            check.preview_sql,
+            describe_plan(plan, check, plan_facts(modal, info, check)),
+            describe_values(modal["spec"], parameters.normalized, modal["values"]),
+            parameters.preview_sql,
         )
-        return {**state, "step": REVIEW_STEP}, no_update, no_update, no_update, "", review
+        return {"state": {**state, "step": REVIEW_STEP}, "hint": "", "review": review}
     raise PreventUpdate
 
 
-def check_name(name: str) -> str:
-    if not name or len(name) > 200:
-        return "Give the report a name of 1 to 200 characters."
+def name_problem(name: str) -> str:
+    """The services' complaint about a report name, or ""."""
+    try:
+        check_name(name)
+    except ParameterError as error:
+        return error.message
     return ""
 
 
-def _validate(modal: Mapping[str, Any]) -> Any:
+def plan_hint(errors: Mapping[str, str]) -> str:
+    """The footer's sentence for step 2's field errors (the fields show them too)."""
+    return "Fix the run settings: " + " ".join(dict.fromkeys(errors.values()))
+
+
+def _validate(modal: Mapping[str, Any], window: Window | None = None) -> Any:
     with db_session() as session:
         return validate_parameters(
             session=session,
             template_id=modal["state"]["template_id"],
             values=modal["values"],
             timezone=modal["spec"].get("timezone") or "UTC",
+            window=window.as_datetimes() if window is not None else None,
         )
 
 
-def plan_facts(modal: Mapping[str, Any], info: Mapping[str, Any]) -> PlanFacts:
-    """The windows, first run and segments the review names, from the instance's lag."""
-    plan: RunPlan = modal["plan"]
+def plan_facts(modal: Mapping[str, Any], info: Mapping[str, Any], check: PlanCheck) -> PlanFacts:
+    """The names and limits the review states besides the plan."""
     state = modal["state"]
-    freshest = freshest_day(
-        timezone=info["timezone"],
-        data_lag_days=info["data_lag_days"],
-        min_data_age_days=int(state.get("min_data_age_days") or 0),
-    )
-    facts = PlanFacts(
-        report_name=modal["name"],
+    return PlanFacts(
+        report_name=modal["name"].strip(),
         template_name=state.get("template_name", ""),
-        instance_name=info["name"],
-        once_window=default_window(freshest),
-        max_concurrency=info["max_concurrency"],
+        instance_name=info.get("name", ""),
+        max_concurrency=info.get("max_concurrency", 1),
         freshness=describe_freshness(
-            freshest,
-            data_lag_days=info["data_lag_days"],
+            check.freshest,
+            data_lag_days=info.get("data_lag_days", 0),
             min_data_age_days=int(state.get("min_data_age_days") or 0),
         ),
     )
-    if plan.recurring:
-        first = preview(plan_cron(plan), plan.timezone, 1)[0]
-        facts = replace(facts, first_run=format_run(first, plan.timezone)[0])
-    if plan.backfills:
-        window = backfill_window(
-            lookback_days(plan.lookback_days, info["max_lookback_days"]), freshest, freshest
+
+
+@callback(
+    Output(page_id("modal-hint"), "children", allow_duplicate=True),
+    Input(page_id("run-type"), "value"),
+    *(Input(page_id(name), "value") for name in SCHEDULE_FIELDS),
+    Input(page_id("run-now"), "value"),
+    Input(page_id("with-backfill"), "value"),
+    Input(page_id("segment"), "value"),
+    Input(page_id("lookback"), "value"),
+    State(page_id("modal-hint"), "children"),
+    State(page_id("modal-state"), "data"),
+    prevent_initial_call=True,
+)
+def clear_fixed_hint(*values: Any) -> Any:
+    """A step-2 error in the footer goes as soon as the run settings read cleanly again."""
+    hint, state = values[-2], values[-1] or {}
+    if not hint or int(state.get("step", 1)) != 2:
+        raise PreventUpdate
+    run_type, rest = values[0], values[1:-2]
+    schedule = rest[: len(SCHEDULE_FIELDS)]
+    run_now, with_backfill, segment, lookback = rest[len(SCHEDULE_FIELDS) :]
+    try:
+        read_plan(
+            raw_plan(
+                run_type, schedule_values(*schedule), run_now, with_backfill, segment, lookback
+            )
         )
-        facts = replace(
-            facts, backfill_window=window, segment_count=len(segments(window, plan.segment_type))
-        )
-    return facts
+    except ValidationFailed as error:
+        return plan_hint(error.errors)
+    return ""
 
 
 @callback(
@@ -651,107 +730,76 @@ def show_step(state: dict[str, Any] | None) -> tuple[Any, ...]:
 
 
 @callback(
-    Output(page_id("location"), "pathname"),
-    Output(page_id("modal-state"), "data", allow_duplicate=True),
-    Output(STEP_PANES[3], "children"),
-    Output(page_id("modal-hint"), "children", allow_duplicate=True),
-    Input(page_id("modal-submit"), "n_clicks"),
-    *FORM_STATES,
+    output={
+        "pathname": Output(page_id("location"), "pathname"),
+        "state": Output(page_id("modal-state"), "data", allow_duplicate=True),
+        "outcome": Output(STEP_PANES[3], "children"),
+        "hint": Output(page_id("modal-hint"), "children", allow_duplicate=True),
+    },
+    inputs={"clicks": Input(page_id("modal-submit"), "n_clicks"), "states": FORM_STATES},
     running=[(Output(page_id("modal-submit"), "disabled"), True, False)],
     prevent_initial_call=True,
 )
-def submit_report(clicks: int | None, *states: Any) -> Any:
-    """Create the report (and schedule, run, backfill), then land on its page."""
+def submit_report(clicks: int | None, states: list[Any]) -> Any:
+    """Create the report with its plan, all or nothing (report_plans), then land on its
+    page. A refused part sends the user back to the step holding the field."""
+    unchanged = dict.fromkeys(("pathname", "state", "outcome", "hint"), no_update)
     if not clicks:
         raise PreventUpdate
     actor = callback_actor()
     if actor is None:
-        return (no_update,) * 4
-    modal = read_modal(states)
+        return unchanged
+    modal = read_modal(tuple(states))
     info = modal["known"]["instances"].get(modal["instance_id"]) or {}
     try:
         with db_session() as session:
-            outcome = create_from_plan(
-                session,
-                redis_client(),
-                actor,
+            outcome = create_report_with_plan(
+                session=session,
+                redis=redis_client(),
+                actor=actor,
                 template_id=modal["state"].get("template_id", ""),
                 instance_id=modal["instance_id"] or "",
                 name=modal["name"],
                 parameters=modal["values"],
-                plan=modal["plan"],
+                plan=read_plan(modal["plan"]),
                 timezone=info.get("timezone", "UTC"),
             )
     except ValidationFailed as error:
-        # Only the parameters can be invalid here: back to step 1, errors next to fields.
-        hint = "Some parameters need attention." if parameter_errors(error.errors) else ""
-        return no_update, {**modal["state"], "step": 1}, no_update, hint or error_message(error)
+        if parameter_errors(error.errors):
+            step, hint = 1, "Some parameters need attention."
+        else:
+            step, hint = 2, plan_hint(error.errors)
+        return {**unchanged, "state": {**modal["state"], "step": step}, "hint": hint}
+    except ParameterError as error:
+        step = 2 if "." in error.field else 1
+        return {
+            **unchanged,
+            "state": {**modal["state"], "step": step},
+            "hint": error_message(error),
+        }
     except DomainError as error:
-        return no_update, {**modal["state"], "step": REVIEW_STEP}, no_update, error_message(error)
-    state = {**modal["state"], "step": SUBMIT_STEP}
-    pathname = no_update if outcome.error else f"/reports/{outcome.report_id}"
-    return pathname, state, create_outcome(outcome), ""
+        return {**unchanged, "hint": error_message(error)}
+    report = outcome.report
+    return {
+        "pathname": f"/reports/{report.report_id}",
+        "state": {**modal["state"], "step": SUBMIT_STEP},
+        "outcome": create_outcome(report.report_id, done_sentences(outcome)),
+        "hint": "",
+    }
 
 
-def create_from_plan(
-    session: Session,
-    redis: Redis | None,
-    actor: Actor,
-    *,
-    template_id: str,
-    instance_id: str,
-    name: str,
-    parameters: dict[str, Any],
-    plan: RunPlan,
-    timezone: str,
-) -> Outcome:
-    """Create the report, then its schedule, a run now and a backfill as the plan says.
-
-    The report is committed first: if a later step fails, the outcome says what was done
-    and the report stays, to be fixed on its page. Errors creating the report itself are
-    raised (nothing was made).
-    """
-    report = create_report(
-        session=session,
-        actor=actor,
-        template_id=template_id,
-        instance_id=instance_id,
-        name=name,
-        parameters=parameters,
-        frequency=plan.frequency,
-        timezone=plan.timezone if plan.recurring else timezone,
-    )
+def done_sentences(outcome: PlanOutcome) -> list[str]:
+    """What the plan made, one sentence each."""
+    report = outcome.report
     done = [f"Created the report “{report.name}” ({report.report_id}) and its dashboard."]
-    try:
-        if plan.recurring:
-            create_schedule(
-                session=session,
-                actor=actor,
-                report_id=report.report_id,
-                schedule_type=plan.schedule_type,
-                cron_expression=plan_cron(plan) if plan.schedule_type == "custom" else None,
-                time_of_day=plan.time_of_day or None,
-                timezone=plan.timezone,
-            )
-            done.append(f"Scheduled it {schedule_words(plan)}.")
-        if plan.runs_now:
-            execution = run_report(
-                session=session, redis=redis, actor=actor, report_id=report.report_id
-            )
-            done.append(f"Queued a run now ({execution.execution_id}).")
-        if plan.backfills:
-            backfill = start_backfill(
-                session=session,
-                redis=redis,
-                actor=actor,
-                report_id=report.report_id,
-                segment_type=plan.segment_type,
-                lookback_days=int(float(plan.lookback_days)),
-            )
-            done.append(
-                f"Started a backfill of {backfill.total_segments} {plan.segment_type} segments "
-                f"({backfill.collection_id})."
-            )
-    except DomainError as error:
-        return Outcome(report.report_id, tuple(done), error_message(error))
-    return Outcome(report.report_id, tuple(done))
+    if outcome.schedule is not None:
+        done.append(f"Scheduled it: {outcome.schedule.description} ({outcome.schedule.timezone}).")
+    if outcome.execution is not None:
+        done.append(f"Queued a run now ({outcome.execution.execution_id}).")
+    if outcome.backfill is not None:
+        backfill = outcome.backfill
+        done.append(
+            f"Started a backfill of {backfill.total_segments} {backfill.segment_type} segments "
+            f"({backfill.collection_id})."
+        )
+    return done

@@ -10,18 +10,21 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.development.base_component import Component
 
+from components.clicks import clicked_index
 from components.execution_table import TRIGGER_LABELS, create_execution_table
 from components.feedback import create_error_feedback, create_feedback
 from components.format import plural
 from components.page import create_empty_state, create_page_header
-from components.progress import any_in_flight, create_poll_interval
+from components.progress import IDLE_PLAN, create_poll_interval, poll_plan, register_poll_plan
 from components.status import STATUS_COLORS, status_label
-from pages._context import callback_actor, current_actor, db_session, redis_client, sign_in_redirect
+from services.activity import activity
+from services.cancels import cancel_execution
 from services.errors import DomainError
-from services.executions import cancel_execution, list_executions
+from services.executions import list_executions
 from services.instances import list_instances
 from services.pages import MAX_LIMIT
 from services.reports import list_reports
+from webcontext import callback_actor, current_actor, db_session, redis_client, sign_in_redirect
 
 dash.register_page(__name__, path="/runs", name="Runs", title="Runs · Report Builder", order=3)
 
@@ -46,7 +49,9 @@ def layout(**query: str) -> Component:
         [
             dcc.Store(id="runs-report-names", data=names),
             dcc.Store(id="runs-refresh", data=0),
-            create_poll_interval("runs-poll"),
+            dcc.Store(id="runs-poll-plan"),
+            dcc.Store(id="runs-signature"),
+            create_poll_interval("runs-poll", active=False),
             create_page_header(
                 "Runs",
                 "Every run you may see — manual, scheduled, backfill and API — newest first.",
@@ -178,7 +183,6 @@ def create_filters(
     Output("runs-table-section", "children"),
     Output("runs-page", "max_value"),
     Output("runs-count", "children"),
-    Output("runs-poll", "disabled"),
     Input("runs-status", "value"),
     Input("runs-trigger", "value"),
     Input("runs-instance", "value"),
@@ -186,9 +190,9 @@ def create_filters(
     Input("runs-from", "value"),
     Input("runs-to", "value"),
     Input("runs-page", "active_page"),
-    Input("runs-poll", "n_intervals"),
-    Input("runs-refresh", "data"),
+    Input("runs-signature", "data"),
     State("runs-report-names", "data"),
+    prevent_initial_call=True,  # drawn once check_for_changes has the first signature
 )
 def show_runs(
     statuses: list[str] | None,
@@ -198,14 +202,13 @@ def show_runs(
     start_date: str | None,
     end_date: str | None,
     page: int | None,
-    n_intervals: int | None,
-    refresh: int | None,
+    signature: str | None,
     report_names: dict[str, str] | None,
 ) -> tuple[Any, ...]:
-    """One page of runs under the filters; polls on while a shown run is in flight."""
+    """One page of runs under the filters, drawn again whenever a run changes."""
     actor = callback_actor()
     if actor is None:
-        return no_update, no_update, no_update, True
+        return no_update, no_update, no_update
     if isinstance(ctx.triggered_id, str) and ctx.triggered_id in FILTER_IDS:
         page = 1  # a new filter starts from the first page
     try:
@@ -223,7 +226,7 @@ def show_runs(
                 limit=PAGE_SIZE,
             )
     except DomainError as error:
-        return create_error_feedback(error), 1, "", True
+        return create_error_feedback(error), 1, ""
     pages = max(1, -(-result.total // PAGE_SIZE))
     filtered = any([statuses, trigger, instance_id, report_id, start_date, end_date])
     if not result.items:
@@ -251,7 +254,31 @@ def show_runs(
         if result.items
         else ""
     )
-    return body, pages, count, not any_in_flight(e.status for e in result.items)
+    return body, pages, count
+
+
+@callback(
+    Output("runs-signature", "data"),
+    Output("runs-poll-plan", "data"),
+    Input("runs-poll", "n_intervals"),
+    Input("runs-refresh", "data"),
+    State("runs-signature", "data"),
+)
+def check_for_changes(
+    n_intervals: int | None, refresh: int | None, signature: str | None
+) -> tuple[Any, Any]:
+    """Each tick's one request: a new signature redraws the table, and the plan says when
+    to ask again (while a run is in flight, or when a schedule is due to start one)."""
+    actor = callback_actor()
+    if actor is None:
+        return no_update, IDLE_PLAN
+    with db_session() as session:
+        seen = activity(session=session, actor=actor)
+    changed = seen.signature if seen.signature != signature else no_update
+    return changed, poll_plan(active=seen.in_flight, wake_at=seen.wake_at)
+
+
+register_poll_plan("runs-poll", "runs-poll-plan")
 
 
 @callback(
@@ -263,12 +290,12 @@ def show_runs(
 )
 def cancel_run(clicks: list[int | None], refresh: int | None) -> tuple[Any, Any]:
     """Cancel one queued or running run."""
-    if not ctx.triggered_id or not any(clicks):
-        return no_update, no_update
+    execution_id = clicked_index("runs-cancel")
+    if execution_id is None:
+        return no_update, no_update  # the buttons were (re)drawn, not clicked
     actor = callback_actor()
     if actor is None:
         return no_update, no_update
-    execution_id = str(ctx.triggered_id["index"])
     try:
         with db_session() as session:
             cancel_execution(

@@ -32,12 +32,22 @@ from services.reports import get_report_row
 from services.runtime import dequeue_execution, enqueue_execution
 from services.templates import definitions_of, today_in
 from services.users import Actor
-from services.windows import Window, freshest_day
+from services.windows import (
+    Window,
+    check_history,
+    earliest_day,
+    freshest_day,
+    requested_window,
+)
 
 log = logging.getLogger(__name__)
 
 #: Statuses of a run that has ended.
 ENDED = ("completed", "failed", "cancelled")
+#: Statuses of a segment that can be run again.
+RETRYABLE = ("failed", "cancelled")
+#: Statuses of a backfill whose segments have all ended.
+BACKFILL_ENDED = ("completed", "partial", "failed", "cancelled")
 
 
 class BackfillNotFound(NotFound):
@@ -77,6 +87,204 @@ def backfill_window(lookback_days: int, end_date: date, freshest: date) -> Windo
     return Window(last - timedelta(days=lookback_days - 1), last + timedelta(days=1))
 
 
+def is_whole_segment(window: Window, segment_type: str) -> bool:
+    """Whether `window` is a whole calendar segment (a first or last one may be clipped)."""
+    if segment_type == "daily":
+        return window.days == 1
+    first = window.start
+    aligned = {
+        "weekly": first.weekday() == 0,
+        "monthly": first.day == 1,
+        "quarterly": first.day == 1 and first.month in (1, 4, 7, 10),
+    }.get(segment_type, False)
+    return aligned and window.end == next_boundary(first, segment_type)
+
+
+#: What a backfill does with segments that ran before: run only those never completed,
+#: only those whose latest run failed or was cancelled, or all of them again.
+REPROCESS_MODES = ("missing", "failed", "all")
+
+
+@dataclass(frozen=True)
+class PlannedSegment:
+    """One segment a backfill would make: its window, and whether it runs ("create") or
+    is left as it is ("skip", with why)."""
+
+    window_start: date
+    window_end: date
+    action: str
+    partial: bool
+    reason: str = ""
+
+    @property
+    def window(self) -> Window:
+        return Window(self.window_start, self.window_end)
+
+
+@dataclass(frozen=True)
+class BackfillPlanInfo:
+    """What a backfill would do (a dry run): the range and every segment."""
+
+    start_date: date
+    end_date: date
+    segment_type: str
+    reprocess: str
+    segments: list[PlannedSegment]
+
+    @property
+    def to_create(self) -> list[PlannedSegment]:
+        return [s for s in self.segments if s.action == "create"]
+
+
+def plan_backfill(
+    *,
+    session: Session,
+    actor: Actor,
+    report_id: str,
+    segment_type: str,
+    lookback_days: int | None = None,
+    start_date: date | None = None,
+    end_date: date | None = None,
+    reprocess: str = "missing",
+    now: datetime | None = None,
+) -> BackfillPlanInfo:
+    """The segments a backfill of the report would make, without making them.
+
+    The range is `lookback_days` whole days ending with `end_date`, or the days
+    `start_date`..`end_date`; either way its end is capped by data freshness and its start
+    by the instance's history (max_lookback_days).
+    """
+    report = get_report_row(session=session, actor=actor, report_id=report_id)
+    return plan_segments(
+        session=session,
+        template=session.get_one(QueryTemplate, report.template_uuid),
+        instance=session.get_one(Instance, report.instance_uuid),
+        report_uuid=report.id,
+        segment_type=segment_type,
+        lookback_days=lookback_days,
+        start_date=start_date,
+        end_date=end_date,
+        reprocess=reprocess,
+        now=now,
+    )
+
+
+def plan_segments(
+    *,
+    session: Session,
+    template: QueryTemplate,
+    instance: Instance,
+    report_uuid: uuid.UUID | None,
+    segment_type: str,
+    lookback_days: int | None = None,
+    start_date: date | None = None,
+    end_date: date | None = None,
+    reprocess: str = "missing",
+    now: datetime | None = None,
+) -> BackfillPlanInfo:
+    """`plan_backfill` for a template on an instance; `report_uuid` None: a report not made
+    yet, whose segments have never run."""
+    if reprocess not in REPROCESS_MODES:
+        raise ParameterError("reprocess", f"Choose one of: {', '.join(REPROCESS_MODES)}.")
+    if segment_type not in SEGMENT_TYPES:
+        raise ParameterError("segment_type", f"Choose one of: {', '.join(SEGMENT_TYPES)}.")
+    freshest = freshest_day(
+        timezone=instance.timezone,
+        data_lag_days=instance.data_lag_days,
+        min_data_age_days=template.min_data_age_days,
+        now=now,
+    )
+    window = _range(instance, freshest, lookback_days, start_date, end_date)
+    done = _latest_by_window(session, report_uuid) if report_uuid is not None else {}
+    planned = []
+    for piece in segments(window, segment_type):
+        status = done.get(piece.start, {}).get(piece.end)
+        action, reason = _action(status, reprocess)
+        planned.append(
+            PlannedSegment(
+                window_start=piece.start,
+                window_end=piece.end,
+                action=action,
+                partial=not is_whole_segment(piece, segment_type),
+                reason=reason,
+            )
+        )
+    return BackfillPlanInfo(
+        start_date=window.start,
+        end_date=window.last_day,
+        segment_type=segment_type,
+        reprocess=reprocess,
+        segments=planned,
+    )
+
+
+def _range(
+    instance: Instance,
+    freshest: date,
+    lookback_days: int | None,
+    start_date: date | None,
+    end_date: date | None,
+) -> Window:
+    if start_date is not None:
+        if lookback_days is not None:
+            raise ParameterError("lookback_days", "Give a lookback or a start date, not both.")
+        return requested_window(
+            start_date,
+            end_date,
+            freshest,
+            max_days=instance.max_lookback_days,
+            field="start_date",
+        )
+    if lookback_days is None:
+        raise ParameterError("lookback_days", "Give a lookback in days, or a start date.")
+    if lookback_days > instance.max_lookback_days:
+        raise ParameterError(
+            "lookback_days", f"This instance keeps {instance.max_lookback_days} days of history."
+        )
+    if end_date is not None and end_date < earliest_day(freshest, instance.max_lookback_days):
+        raise ParameterError(
+            "end_date", f"This instance keeps {instance.max_lookback_days} days of history."
+        )
+    window = backfill_window(lookback_days, end_date or freshest, freshest)
+    check_history(window.start, freshest, instance.max_lookback_days, field="lookback_days")
+    return window
+
+
+def _latest_by_window(session: Session, report_uuid: uuid.UUID) -> dict[date, dict[date, str]]:
+    """Window start → window end → the status that counts for the report's runs of that
+    window: completed if any run of it completed, else the newest run's status."""
+    rows = session.execute(
+        select(
+            ReportExecution.time_window_start,
+            ReportExecution.time_window_end,
+            ReportExecution.status,
+        )
+        .where(ReportExecution.report_uuid == report_uuid)
+        .order_by(ReportExecution.created_at)
+    ).all()
+    found: dict[date, dict[date, str]] = {}
+    for start, end, status in rows:
+        if start is None or end is None:
+            continue
+        by_end = found.setdefault(start.date(), {})
+        if by_end.get(end.date()) != "completed":
+            by_end[end.date()] = status
+    return found
+
+
+def _action(status: str | None, reprocess: str) -> tuple[str, str]:
+    """("create" | "skip", why) for a segment whose window last ended with `status`."""
+    if reprocess == "all":
+        return "create", ""
+    if status in ("pending", "running"):
+        return "skip", "running"
+    if reprocess == "missing":
+        return ("skip", "completed") if status == "completed" else ("create", "")
+    if status in ("failed", "cancelled"):
+        return "create", ""
+    return "skip", "completed" if status == "completed" else "never run"
+
+
 @dataclass(frozen=True)
 class BackfillInfo:
     collection_id: str
@@ -92,14 +300,32 @@ class BackfillInfo:
     running_segments: int
     created_at: datetime
     segments: list[ExecutionInfo]
+    cancelled_segments: int = 0
+    #: Execution ids of the segments clipped at the range's ends (not a whole period).
+    partial_segments: tuple[str, ...] = ()
 
     @property
     def progress(self) -> float:
-        """Finished segments (completed, failed or cancelled) / all segments."""
+        """Ended segments (completed, failed or cancelled) / all segments."""
         if not self.total_segments:
             return 1.0
-        finished = sum(1 for s in self.segments if s.status in ENDED)
-        return finished / self.total_segments
+        ended = sum(1 for s in self.segments if s.status in ENDED)
+        return ended / self.total_segments
+
+    @property
+    def summary(self) -> str:
+        """Each state counted: "11 completed, 1 failed, 1 cancelled of 13"."""
+        counts = [
+            (sum(1 for s in self.segments if s.status == status), status)
+            for status in ("completed", "failed", "cancelled", "running", "pending")
+        ]
+        parts = [f"{count} {status}" for count, status in counts if count]
+        return f"{', '.join(parts) or '0 completed'} of {self.total_segments}"
+
+    @property
+    def retryable(self) -> list[ExecutionInfo]:
+        """Segments whose latest run failed or was cancelled."""
+        return [s for s in self.segments if s.status in RETRYABLE]
 
 
 def start_backfill(
@@ -109,24 +335,36 @@ def start_backfill(
     actor: Actor,
     report_id: str,
     segment_type: str,
-    lookback_days: int,
+    lookback_days: int | None = None,
     end_date: date | None = None,
+    start_date: date | None = None,
+    reprocess: str = "missing",
+    commit: bool = True,
 ) -> BackfillInfo:
+    """Make the backfill's segments (those the reprocess mode selects) and release the
+    first ones to the queue. `commit=False` only flushes, and releases nothing: the
+    caller's unit of work commits, then calls `release_held` (see report_plans)."""
     report = get_report_row(session=session, actor=actor, report_id=report_id)
     require_editor(actor, report)
     template = session.get_one(QueryTemplate, report.template_uuid)
     instance = session.get_one(Instance, report.instance_uuid)
-    if lookback_days > instance.max_lookback_days:
-        raise ParameterError(
-            "lookback_days", f"This instance keeps {instance.max_lookback_days} days of history."
-        )
-    freshest = freshest_day(
-        timezone=instance.timezone,
-        data_lag_days=instance.data_lag_days,
-        min_data_age_days=template.min_data_age_days,
+    plan = plan_backfill(
+        session=session,
+        actor=actor,
+        report_id=report.report_id,
+        segment_type=segment_type,
+        lookback_days=lookback_days,
+        start_date=start_date,
+        end_date=end_date,
+        reprocess=reprocess,
     )
-    window = backfill_window(lookback_days, end_date or freshest, freshest)
-    pieces = segments(window, segment_type)
+    pieces = plan.to_create
+    if not pieces:
+        raise ParameterError(
+            "reprocess",
+            "Every segment of this range has completed already (or is running): "
+            "choose to reprocess all of them, or another range.",
+        )
     result = validate(definitions_of(template), report.parameters, today=today_in(report.timezone))
     if not result.valid:
         raise ValidationFailed({f"parameters.{k}": v for k, v in result.errors.items()})
@@ -142,10 +380,10 @@ def start_backfill(
         report_uuid=report.id,
         instance_uuid=instance.id,
         user_uuid=actor.id,
-        start_date=window.start,
-        end_date=window.last_day,
+        start_date=plan.start_date,
+        end_date=plan.end_date,
         segment_type=segment_type,
-        max_lookback_days=lookback_days,
+        max_lookback_days=(plan.end_date - plan.start_date).days + 1,
         status="running",
         total_segments=len(pieces),
     )
@@ -157,12 +395,15 @@ def start_backfill(
             template=template,
             instance=instance,
             snapshot=result.normalized,
-            window=piece,
+            window=piece.window,
             triggered_by="backfill",
             user_uuid=actor.id,
             report=report,
             collection_uuid=collection.id,
         )
+    if not commit:
+        session.flush()
+        return _info(session, collection)
     session.commit()
     release_held(session=session, redis=redis, instance_uuid=instance.id)
     return get_backfill(session=session, actor=actor, collection_id=collection.collection_id)
@@ -273,15 +514,23 @@ def refresh_collection(session: Session, collection_uuid: uuid.UUID) -> ReportDa
     collection.total_segments = len(newest)
     collection.completed_segments = statuses.count("completed")
     collection.failed_segments = statuses.count("failed")
-    if any(s in {"pending", "running"} for s in statuses):
-        collection.status = "running"
-    elif collection.status == "cancelled" or "cancelled" in statuses:
-        collection.status = "cancelled"
-    elif collection.failed_segments:
-        collection.status = "failed"
-    else:
-        collection.status = "completed"
+    collection.status = backfill_status(collection.status, statuses)
     return collection
+
+
+def backfill_status(current: str, statuses: list[str]) -> str:
+    """A backfill's status from its segments' latest runs: running while any is pending or
+    running; then completed (all completed), partial (some completed, some failed or
+    cancelled) or failed (none completed). Cancelling one segment cancels that segment
+    only; "cancelled" is kept only when the backfill itself was cancelled."""
+    if any(s in {"pending", "running"} for s in statuses):
+        return "running"
+    if current == "cancelled":
+        return "cancelled"
+    completed = statuses.count("completed")
+    if completed == len(statuses):
+        return "completed"
+    return "partial" if completed else "failed"
 
 
 def get_backfill(*, session: Session, actor: Actor, collection_id: str) -> BackfillInfo:
@@ -305,6 +554,16 @@ def _info(session: Session, collection: ReportDataCollection) -> BackfillInfo:
         select(ReportDefinition.report_id).where(ReportDefinition.id == collection.report_uuid)
     )
     infos = [execution_info(session=session, execution_uuid=s.id) for s in newest]
+    segment_type = collection.segment_type or "daily"
+    partial = tuple(
+        info.execution_id
+        for info, row in zip(infos, newest, strict=True)
+        if row.time_window_start is not None
+        and row.time_window_end is not None
+        and not is_whole_segment(
+            Window(row.time_window_start.date(), row.time_window_end.date()), segment_type
+        )
+    )
     return BackfillInfo(
         collection_id=collection.collection_id,
         uuid=collection.id,
@@ -319,6 +578,8 @@ def _info(session: Session, collection: ReportDataCollection) -> BackfillInfo:
         running_segments=sum(1 for s in infos if s.status == "running"),
         created_at=collection.created_at,
         segments=infos,
+        cancelled_segments=sum(1 for s in infos if s.status == "cancelled"),
+        partial_segments=partial,
     )
 
 
@@ -330,21 +591,23 @@ def retry_backfill(
     collection_id: str,
     segment_ids: list[str] | None = None,
 ) -> BackfillInfo:
-    """Run failed segments again (all of them, or those named); old attempts stay in history."""
+    """Run failed or cancelled segments again (all of them, or those named); old attempts
+    stay in history."""
     collection = _collection_row(session, actor, collection_id)
     report = get_report_row(session=session, actor=actor, report_id=str(collection.report_uuid))
     require_editor(actor, report)
-    failed = [s for s in latest_segments(session, collection.id) if s.status == "failed"]
+    failed = [s for s in latest_segments(session, collection.id) if s.status in RETRYABLE]
     if segment_ids is not None:
         wanted = set(segment_ids)
         unknown = wanted - {s.execution_id for s in failed}
         if unknown:
             raise ParameterError(
-                "segment_ids", f"Not a failed segment of this backfill: {sorted(unknown)[0]}"
+                "segment_ids",
+                f"Not a failed or cancelled segment of this backfill: {sorted(unknown)[0]}",
             )
         failed = [s for s in failed if s.execution_id in wanted]
     if not failed:
-        raise Conflict("The backfill has no failed segment to retry.")
+        raise Conflict("The backfill has no failed or cancelled segment to retry.")
     template = session.get_one(QueryTemplate, report.template_uuid)
     instance = session.get_one(Instance, report.instance_uuid)
     for old in failed:

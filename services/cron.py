@@ -12,17 +12,23 @@ import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cron_descriptor import ExpressionDescriptor, Options
 from croniter import CroniterBadDateError, croniter
 
 from services.errors import ParameterError
 
-#: Cron for each schedule type, at 06:00 local time by default.
+#: Cron for each schedule type, at 06:00 local time by default; weekly on `weekday`
+#: (cron's numbering: 0 = Sunday … 6 = Saturday), monthly and quarterly on `day`.
 DEFAULT_CRONS = {
     "daily": "{minute} {hour} * * *",
-    "weekly": "{minute} {hour} * * 1",
-    "monthly": "{minute} {hour} 1 * *",
-    "quarterly": "{minute} {hour} 1 1,4,7,10 *",
+    "weekly": "{minute} {hour} * * {weekday}",
+    "monthly": "{minute} {hour} {day} * *",
+    "quarterly": "{minute} {hour} {day} 1,4,7,10 *",
 }
+#: Weekday names, Monday first, as `cron_for` takes them (0 = Monday … 6 = Sunday).
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+#: Latest day of the month a monthly schedule may name: every month has it.
+MAX_DAY_OF_MONTH = 28
 _FIELD = re.compile(r"^[0-9*,/\-A-Za-z]+$")
 #: Slots looked at, at most, when finding the latest one due (a minutely cron over a week).
 _MAX_STEPS = 20_000
@@ -37,13 +43,25 @@ def zone(timezone: str, field: str = "timezone") -> ZoneInfo:
         ) from None
 
 
-def cron_for(schedule_type: str, *, hour: int = 6, minute: int = 0) -> str:
-    """The cron of a daily / weekly / monthly / quarterly schedule at hour:minute local."""
+def cron_for(
+    schedule_type: str, *, hour: int = 6, minute: int = 0, weekday: int = 0, day: int = 1
+) -> str:
+    """The cron of a daily / weekly / monthly / quarterly schedule at hour:minute local;
+    weekly on `weekday` (0 = Monday … 6 = Sunday), monthly and quarterly on `day`."""
     if schedule_type not in DEFAULT_CRONS:
         raise ParameterError("schedule_type", "Choose daily, weekly, monthly, quarterly or custom.")
     if not (0 <= hour <= 23 and 0 <= minute <= 59):
         raise ParameterError("time_of_day", "Enter a time between 00:00 and 23:59.")
-    return DEFAULT_CRONS[schedule_type].format(minute=minute, hour=hour)
+    if not 0 <= weekday <= 6:
+        raise ParameterError("weekday", "Choose a day of the week.")
+    if not 1 <= day <= MAX_DAY_OF_MONTH:
+        raise ParameterError(
+            "day_of_month", f"Choose a day between 1 and {MAX_DAY_OF_MONTH} (every month has it)."
+        )
+    cron_weekday = (weekday + 1) % 7
+    return DEFAULT_CRONS[schedule_type].format(
+        minute=minute, hour=hour, weekday=cron_weekday, day=day
+    )
 
 
 def check_cron(expression: str) -> str:
@@ -107,3 +125,11 @@ def local_iso(instant: datetime, timezone: str) -> str:
 
 def utc_iso(instant: datetime) -> str:
     return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def describe_cron(expression: str) -> str:
+    """A cron expression in words, e.g. "At 06:00, only on Monday" (24-hour times)."""
+    options = Options()
+    options.use_24hour_time_format = True
+    options.verbose = False
+    return str(ExpressionDescriptor(check_cron(expression), options).get_description())

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from redis import Redis
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from db.models import (
@@ -21,16 +21,15 @@ from db.models import (
     TRIGGERS,
     Instance,
     QueryTemplate,
+    ReportDataCollection,
     ReportDefinition,
     ReportExecution,
 )
-from db.session import rowcount
 from services.access import require_runner, visible_executions
 from services.errors import (
     Conflict,
     ExecutionNotFound,
     ParameterError,
-    PermissionDenied,
     ValidationFailed,
 )
 from services.instances import get_instance
@@ -39,10 +38,17 @@ from services.pages import DEFAULT_LIMIT, Page, clamp
 from services.parameters import validate
 from services.reports import get_report_row
 from services.results import ResultsStore
-from services.runtime import dequeue_execution, enqueue_execution
+from services.runtime import enqueue_execution
 from services.templates import definitions_of, get_template_row, today_in
 from services.users import Actor
-from services.windows import Window, default_window, freshest_day, midnight, requested_window
+from services.windows import (
+    Window,
+    default_window,
+    freshest_day,
+    midnight,
+    preset_window,
+    requested_window,
+)
 
 log = logging.getLogger(__name__)
 
@@ -160,8 +166,13 @@ def list_executions(
     collection_uuid: uuid.UUID | None = None,
     page: int = 1,
     limit: int = DEFAULT_LIMIT,
+    history_order: bool = False,
 ) -> Page[ExecutionInfo]:
-    """Executions newest first; dates filter on the day each was requested (inclusive)."""
+    """Executions newest first; dates filter on the day each was requested (inclusive).
+
+    `history_order` (a report's run history): running ones first, then newest first with a
+    backfill's segments together, in window order.
+    """
     page, limit = clamp(page, limit)
     statement = visible_executions(_select_info(), actor)
     if report_id:
@@ -186,11 +197,18 @@ def list_executions(
     if collection_uuid:
         statement = statement.where(ReportExecution.collection_uuid == collection_uuid)
     total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-    rows = session.execute(
-        statement.order_by(ReportExecution.created_at.desc(), ReportExecution.execution_id)
-        .offset((page - 1) * limit)
-        .limit(limit)
-    ).all()
+    order: list[Any] = [ReportExecution.created_at.desc(), ReportExecution.execution_id]
+    if history_order:
+        started = select(ReportDataCollection.created_at).where(
+            ReportDataCollection.id == ReportExecution.collection_uuid
+        )
+        order = [
+            case((ReportExecution.status == "running", 0), else_=1),
+            func.coalesce(started.scalar_subquery(), ReportExecution.created_at).desc(),
+            ReportExecution.time_window_start,
+            *order,
+        ]
+    rows = session.execute(statement.order_by(*order).offset((page - 1) * limit).limit(limit)).all()
     return Page(items=[_info(r) for r in rows], total=total, page=page, limit=limit)
 
 
@@ -202,19 +220,41 @@ def _resolve(
     timezone: str,
     start: date | None,
     end: date | None,
+    preset: str | None = None,
 ) -> tuple[dict[str, Any], Window]:
-    """Validated values (presets resolved) and the window, capped by data freshness."""
+    """Validated values (presets resolved) and the window, capped by data freshness and
+    by the instance's history."""
     result = validate(definitions_of(template), values, today=today_in(timezone))
     if not result.valid:
         raise ValidationFailed(result.errors)
+    return result.normalized, run_window(
+        template=template, instance=instance, start=start, end=end, preset=preset
+    )
+
+
+def run_window(
+    *,
+    template: QueryTemplate,
+    instance: Instance,
+    start: date | None = None,
+    end: date | None = None,
+    preset: str | None = None,
+    now: datetime | None = None,
+) -> Window:
+    """The window a one-off run covers: a preset, explicit days, or the default window."""
     freshest = freshest_day(
         timezone=instance.timezone,
         data_lag_days=instance.data_lag_days,
         min_data_age_days=template.min_data_age_days,
+        now=now,
     )
+    if preset:
+        if start is not None or end is not None:
+            raise ParameterError("preset", "Choose a preset or explicit dates, not both.")
+        return preset_window(preset, freshest, max_days=instance.max_lookback_days)
     if start is None and end is None:
-        return result.normalized, default_window(freshest)
-    return result.normalized, requested_window(start, end, freshest)
+        return default_window(freshest)
+    return requested_window(start, end, freshest, max_days=instance.max_lookback_days)
 
 
 def new_execution(
@@ -317,13 +357,42 @@ def run_report(
     overrides: dict[str, Any] | None = None,
     start: date | None = None,
     end: date | None = None,
+    preset: str | None = None,
     triggered_by: str = "manual",
 ) -> ExecutionInfo:
-    """Run a report now with its saved parameters, `overrides` on top."""
+    """Run a report now with its saved parameters, `overrides` on top (this run only)."""
+    execution = new_report_run(
+        session=session,
+        actor=actor,
+        report_id=report_id,
+        overrides=overrides,
+        start=start,
+        end=end,
+        preset=preset,
+        triggered_by=triggered_by,
+    )
+    submit(session, redis, [execution])
+    return execution_info(session=session, execution_uuid=execution.id)
+
+
+def new_report_run(
+    *,
+    session: Session,
+    actor: Actor,
+    report_id: str,
+    overrides: dict[str, Any] | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    preset: str | None = None,
+    triggered_by: str = "manual",
+) -> ReportExecution:
+    """The pending run of a report, flushed but not committed (see `submit`)."""
     require_runner(actor)
     report = get_report_row(session=session, actor=actor, report_id=report_id)
     if not report.is_active:
         raise Conflict("The report is inactive; activate it before running it.")
+    if overrides is not None and not isinstance(overrides, dict):
+        raise ParameterError("parameters", "Parameters are a mapping of name to value.")
     template = session.get_one(QueryTemplate, report.template_uuid)
     instance = get_instance(session=session, actor=actor, instance_id=str(report.instance_uuid))
     snapshot, window = _resolve(
@@ -333,8 +402,9 @@ def run_report(
         timezone=report.timezone,
         start=start,
         end=end,
+        preset=preset,
     )
-    execution = new_execution(
+    return new_execution(
         session=session,
         template=template,
         instance=instance,
@@ -344,43 +414,6 @@ def run_report(
         user_uuid=actor.id,
         report=report,
     )
-    submit(session, redis, [execution])
-    return execution_info(session=session, execution_uuid=execution.id)
-
-
-def cancel_execution(
-    *, session: Session, redis: Redis | None, actor: Actor, execution_id: str
-) -> ExecutionInfo:
-    """Cancel a pending or running execution. The worker watching a running one stops the
-    engine's statement within a second."""
-    execution = get_execution_row(session=session, actor=actor, execution_id=execution_id)
-    require_runner(actor)
-    if not actor.is_admin and execution.user_uuid != actor.id:
-        owner = session.scalar(
-            select(ReportDefinition.owner_uuid).where(ReportDefinition.id == execution.report_uuid)
-        )
-        if owner != actor.id:
-            raise PermissionDenied(
-                "Only the person who started a run, its report's owner or an admin can cancel it."
-            )
-    changed = rowcount(
-        session.execute(
-            update(ReportExecution)
-            .where(ReportExecution.id == execution.id, ReportExecution.status.in_(ACTIVE_STATUSES))
-            .values(
-                status="cancelled",
-                completed_at=datetime.now(UTC),
-                error_message="Cancelled by " + actor.email,
-                updated_at=datetime.now(UTC),
-            )
-        )
-    )
-    session.commit()
-    if not changed:
-        raise Conflict(f"The run has already ended ({execution.status}).")
-    if redis is not None:
-        dequeue_execution(redis, execution.execution_id)
-    return execution_info(session=session, execution_uuid=execution.id)
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,10 @@ def notify_backfill_end(
     if collection.report_uuid is None or collection.status in {"pending", "running"}:
         return False
     report = session.get_one(ReportDefinition, collection.report_uuid)
+    cancelled = max(
+        0,
+        collection.total_segments - collection.completed_segments - collection.failed_segments,
+    )
     message = Message(
         to=tuple(report.notification_emails or ()),
         subject=f"[Report Builder] {report.name}: backfill {collection.status}",
@@ -110,7 +114,8 @@ def notify_backfill_end(
             f'The backfill {collection.collection_id} of the report "{report.name}" '
             f"({report.report_id}) has ended: {collection.status}.\n"
             f"Segments: {collection.completed_segments} completed, "
-            f"{collection.failed_segments} failed, of {collection.total_segments}.\n"
+            f"{collection.failed_segments} failed, "
+            f"{cancelled} cancelled, of {collection.total_segments}.\n"
             f"Period: {collection.start_date.isoformat()} to {collection.end_date.isoformat()}\n"
         ),
     )

@@ -41,6 +41,10 @@ MAX_ID_LENGTH = 128
 
 _NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+#: A number as text: digits with an optional point and exponent ("1e400" overflows later).
+_DECIMAL = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*", re.ASCII)
+#: A day as text; date.fromisoformat alone would also take "20260115" and "2026-W01-1".
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
 
@@ -199,10 +203,12 @@ def validate(
             errors[str(name)] = "Unknown parameter."
     for definition in definitions:
         raw = values.get(definition.name)
-        if _is_empty(raw):
-            raw = definition.default
         # A column is an identifier in the SQL text: there is no "nothing" to write.
         needed = definition.required or definition.type == "column"
+        # The default fills a value that was not given; a required value given empty (a
+        # cleared field) is an error, never silently the default.
+        if _is_empty(raw) and (definition.name not in values or not needed):
+            raw = definition.default
         if _is_empty(raw):
             if needed:
                 errors[definition.name] = "This field is required."
@@ -244,14 +250,17 @@ def _text(definition: ParameterDefinition, raw: Any, today: date) -> str:
 
 
 def _number(definition: ParameterDefinition, raw: Any, today: date) -> float:
-    if isinstance(raw, bool):
+    if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+        raise _Invalid("Enter a number.")
+    # Text must be a plain decimal: float() alone would also take "nan", "inf" and "1_000".
+    if isinstance(raw, str) and not _DECIMAL.fullmatch(raw):
         raise _Invalid("Enter a number.")
     try:
         value = float(raw)
-    except (TypeError, ValueError):
-        raise _Invalid("Enter a number.") from None
-    if not math.isfinite(value):
-        raise _Invalid("Enter a finite number.")
+    except OverflowError:  # an int beyond any float
+        raise _Invalid("The number is too large.") from None
+    if not math.isfinite(value):  # text such as "1e400" overflows; a float nan is no number
+        raise _Invalid("The number is too large." if isinstance(raw, str) else "Enter a number.")
     return _bounded(definition, value)
 
 
@@ -301,11 +310,11 @@ def _parse_day(raw: Any) -> date:
         return raw.date()
     if isinstance(raw, date):
         return raw
-    if isinstance(raw, str):
+    if isinstance(raw, str) and _DAY.fullmatch(raw.strip()):
         try:
             return date.fromisoformat(raw.strip())
         except ValueError:
-            pass
+            raise _Invalid(f"Not a valid date: {raw.strip()} does not exist.") from None
     raise _Invalid("Enter a date as YYYY-MM-DD.")
 
 

@@ -13,7 +13,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from db.models import FREQUENCIES, Dashboard, DashboardFavorite, QueryTemplate, ReportDefinition
+from db.models import (
+    FREQUENCIES,
+    SCHEDULE_TYPES,
+    Dashboard,
+    DashboardFavorite,
+    QueryTemplate,
+    ReportDataCollection,
+    ReportDefinition,
+    ReportSchedule,
+)
 from db.views import report_runs_overview as overview
 from services.access import granted_instances, require_editor, require_runner, visible_reports
 from services.dashboards import create_dashboard_for_report
@@ -27,6 +36,8 @@ from services.users import Actor
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}$")
 STATES = ("active", "paused", "inactive")
+#: How a report runs (ReportInfo.run_kind): a schedule type, a backfill, or once.
+RUN_KINDS = (*SCHEDULE_TYPES, "backfill", "once")
 #: Columns the reports table may sort by.
 SORTABLE = ("name", "created_at", "updated_at", "last_run_at", "next_run_at", "execution_count")
 
@@ -59,6 +70,18 @@ class ReportInfo:
     updated_at: datetime
     parameters: dict[str, Any]
     notification_emails: tuple[str, ...]
+    #: How the report runs, one of RUN_KINDS (see `run_kind_of`).
+    run_kind: str
+
+
+def run_kind_of(schedule_type: str | None, has_backfill: bool) -> str:
+    """The active schedule's type, else "backfill" if it was ever backfilled, else "once".
+
+    `frequency` alone cannot say it: a custom-cron or backfill-only report keeps "once".
+    """
+    if schedule_type:
+        return schedule_type
+    return "backfill" if has_backfill else "once"
 
 
 def _overview_query(actor: Actor) -> Select[Any]:
@@ -66,12 +89,21 @@ def _overview_query(actor: Actor) -> Select[Any]:
         DashboardFavorite.dashboard_uuid == overview.c.dashboard_uuid,
         DashboardFavorite.user_uuid == actor.id,
     )
-    statement = select(
-        overview,
-        starred.label("starred"),
-        ReportDefinition.parameters,
-        ReportDefinition.notification_emails,
-    ).join(ReportDefinition, ReportDefinition.id == overview.c.report_uuid)
+    backfilled = exists().where(ReportDataCollection.report_uuid == overview.c.report_uuid)
+    # The view's schedule is the active one: a primary-key join, and an indexed EXISTS,
+    # cost one row lookup each per report, not a query per row.
+    statement = (
+        select(
+            overview,
+            starred.label("starred"),
+            ReportDefinition.parameters,
+            ReportDefinition.notification_emails,
+            ReportSchedule.schedule_type,
+            backfilled.label("backfilled"),
+        )
+        .join(ReportDefinition, ReportDefinition.id == overview.c.report_uuid)
+        .outerjoin(ReportSchedule, ReportSchedule.id == overview.c.schedule_uuid)
+    )
     if actor.is_admin:
         return statement
     if actor.role == "viewer":
@@ -109,6 +141,7 @@ def _info(row: Any) -> ReportInfo:
         updated_at=row.updated_at,
         parameters=dict(row.parameters or {}),
         notification_emails=tuple(row.notification_emails or ()),
+        run_kind=run_kind_of(row.schedule_type, bool(row.backfilled)),
     )
 
 
@@ -229,12 +262,14 @@ def create_report(
     frequency: str = "once",
     timezone: str = "UTC",
     notification_emails: Iterable[str] = (),
+    commit: bool = True,
 ) -> ReportInfo:
-    """Create a report and its dashboard, generated from the template's report_config."""
+    """Create a report and its dashboard, generated from the template's report_config.
+
+    `commit=False` only flushes: the caller's unit of work commits (see report_plans).
+    """
     require_runner(actor)
-    name = name.strip()
-    if not name or len(name) > 200:
-        raise ParameterError("name", "Give the report a name of 1 to 200 characters.")
+    name = check_name(name)
     if frequency not in FREQUENCIES:
         raise ParameterError("frequency", f"Choose one of: {', '.join(FREQUENCIES)}.")
     check_timezone(timezone)
@@ -257,8 +292,16 @@ def create_report(
         dashboard_uuid=dashboard.id,
     )
     session.add(report)
-    session.commit()
+    session.commit() if commit else session.flush()
     return get_report(session=session, actor=actor, report_id=report.report_id)
+
+
+def check_name(name: Any) -> str:
+    """The report name, trimmed; ParameterError unless it has 1 to 200 characters."""
+    text = str(name or "").strip()
+    if not text or len(text) > 200:
+        raise ParameterError("name", "Give the report a name of 1 to 200 characters.")
+    return text
 
 
 #: Fields `update_report` changes; anything else is refused.
@@ -274,7 +317,12 @@ UPDATABLE = (
 
 
 def update_report(
-    *, session: Session, actor: Actor, report_id: str, changes: dict[str, Any]
+    *,
+    session: Session,
+    actor: Actor,
+    report_id: str,
+    changes: dict[str, Any],
+    commit: bool = True,
 ) -> ReportInfo:
     report = get_report_row(session=session, actor=actor, report_id=report_id)
     require_editor(actor, report)
@@ -282,10 +330,7 @@ def update_report(
     if unknown:
         raise ValidationFailed({k: "This field cannot be changed." for k in sorted(unknown)})
     if "name" in changes:
-        name = str(changes["name"] or "").strip()
-        if not name or len(name) > 200:
-            raise ParameterError("name", "Give the report a name of 1 to 200 characters.")
-        report.name = name
+        report.name = check_name(changes["name"])
     if "description" in changes:
         report.description = str(changes["description"] or "").strip()
     if "frequency" in changes:
@@ -304,7 +349,7 @@ def update_report(
         report.notification_emails = _check_emails(changes["notification_emails"] or [])
     if "is_active" in changes:
         report.is_active = bool(changes["is_active"])
-    session.commit()
+    session.commit() if commit else session.flush()
     return get_report(session=session, actor=actor, report_id=report.report_id)
 
 

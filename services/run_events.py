@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import ReportDataCollection, ReportExecution, ReportSchedule
 from db.session import rowcount
-from services.backfills import refresh_collection, release_held
+from services.backfills import BACKFILL_ENDED, refresh_collection, release_held
 from services.notifications import notify_backfill_end, notify_run_end
 
 
@@ -55,7 +55,7 @@ def notify_backfill_if_ended(
             .where(
                 ReportDataCollection.id == collection_uuid,
                 ReportDataCollection.notified_at.is_(None),
-                ReportDataCollection.status.in_(("completed", "failed", "cancelled")),
+                ReportDataCollection.status.in_(BACKFILL_ENDED),
             )
             .values(notified_at=datetime.now(UTC))
         )

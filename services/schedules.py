@@ -21,8 +21,17 @@ from db.models import (
     ReportExecution,
     ReportSchedule,
 )
-from services.access import require_editor
-from services.cron import check_cron, cron_for, latest_due, local_iso, next_runs, utc_iso, zone
+from services.access import require_editor, visible_reports
+from services.cron import (
+    check_cron,
+    cron_for,
+    describe_cron,
+    latest_due,
+    local_iso,
+    next_runs,
+    utc_iso,
+    zone,
+)
 from services.errors import Conflict, NotFound, ParameterError, ValidationFailed
 from services.executions import new_execution, submit
 from services.keys import by_id
@@ -60,9 +69,29 @@ class ScheduleInfo:
     last_run_status: str | None
     run_count: int
     failure_count: int
+    #: The cron in words ("At 06:00, only on Monday").
+    description: str = ""
+    #: What a form edits, read back from the cron: "HH:MM", weekday (0 = Monday), day.
+    time_of_day: str | None = None
+    weekday: int | None = None
+    day_of_month: int | None = None
+
+
+def cron_fields(schedule_type: str, cron: str) -> tuple[str | None, int | None, int | None]:
+    """(time of day, weekday with 0 = Monday, day of month) a typed schedule's cron names."""
+    minute, hour, day, _, weekday = cron.split()
+    if schedule_type == "custom" or not (minute.isdigit() and hour.isdigit()):
+        return None, None, None
+    time_of_day = f"{int(hour):02d}:{int(minute):02d}"
+    named_weekday = (int(weekday) + 6) % 7 if weekday.isdigit() else None
+    named_day = int(day) if day.isdigit() else None
+    return time_of_day, named_weekday, named_day
 
 
 def _info(schedule: ReportSchedule, report_id: str) -> ScheduleInfo:
+    time_of_day, weekday, day_of_month = cron_fields(
+        schedule.schedule_type, schedule.cron_expression
+    )
     return ScheduleInfo(
         schedule_id=schedule.schedule_id,
         uuid=schedule.id,
@@ -78,28 +107,51 @@ def _info(schedule: ReportSchedule, report_id: str) -> ScheduleInfo:
         last_run_status=schedule.last_run_status,
         run_count=schedule.run_count,
         failure_count=schedule.failure_count,
+        description=describe_cron(schedule.cron_expression),
+        time_of_day=time_of_day,
+        weekday=weekday,
+        day_of_month=day_of_month,
     )
 
 
-def _cron_of(schedule_type: str, cron_expression: str | None, time_of_day: str | None) -> str:
+def schedule_cron(
+    schedule_type: str,
+    cron_expression: str | None = None,
+    time_of_day: str | None = None,
+    *,
+    weekday: int | None = None,
+    day_of_month: int | None = None,
+) -> str:
+    """The cron a schedule runs on: a custom expression, or its type at a time of day
+    (weekly on `weekday`, 0 = Monday; monthly and quarterly on `day_of_month`)."""
     if schedule_type not in SCHEDULE_TYPES:
         raise ParameterError("schedule_type", f"Choose one of: {', '.join(SCHEDULE_TYPES)}.")
     if schedule_type == "custom":
-        if not cron_expression:
-            raise ParameterError("cron_expression", "A custom schedule needs a cron expression.")
+        if not cron_expression or not cron_expression.strip():
+            raise ParameterError("cron_expression", "Enter a cron expression, e.g. 0 6 * * 1.")
         return check_cron(cron_expression)
     if cron_expression:  # a typed schedule may name its own time: keep what was given
         return check_cron(cron_expression)
-    hour, minute = _time_of_day(time_of_day or "06:00")
-    return cron_for(schedule_type, hour=hour, minute=minute)
+    hour, minute = time_of_day_parts(time_of_day or "06:00")
+    return cron_for(
+        schedule_type,
+        hour=hour,
+        minute=minute,
+        weekday=0 if weekday is None else weekday,
+        day=1 if day_of_month is None else day_of_month,
+    )
 
 
-def _time_of_day(text: str) -> tuple[int, int]:
+def time_of_day_parts(text: str) -> tuple[int, int]:
+    """(hour, minute) of "HH:MM"; ParameterError on anything else."""
     try:
-        hour_text, minute_text = text.strip().split(":")
-        return int(hour_text), int(minute_text)
+        hour_text, minute_text = text.strip().split(":")[:2]
+        hour, minute = int(hour_text), int(minute_text)
     except ValueError:
         raise ParameterError("time_of_day", "Enter a time as HH:MM, e.g. 06:30.") from None
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        raise ParameterError("time_of_day", "Enter a time between 00:00 and 23:59.")
+    return hour, minute
 
 
 def _check_defaults(session: Session, report: ReportDefinition, defaults: Any) -> dict[str, Any]:
@@ -124,12 +176,21 @@ def create_schedule(
     time_of_day: str | None = None,
     timezone: str | None = None,
     default_parameters: dict[str, Any] | None = None,
+    weekday: int | None = None,
+    day_of_month: int | None = None,
+    is_paused: bool = False,
     now: datetime | None = None,
+    commit: bool = True,
 ) -> ScheduleInfo:
-    """The report's schedule; a report has at most one active schedule (else Conflict)."""
+    """The report's schedule; a report has at most one active schedule (else Conflict).
+
+    `commit=False` only flushes: the caller's unit of work commits (see report_plans).
+    """
     report = get_report_row(session=session, actor=actor, report_id=report_id)
     require_editor(actor, report)
-    cron = _cron_of(schedule_type, cron_expression, time_of_day)
+    cron = schedule_cron(
+        schedule_type, cron_expression, time_of_day, weekday=weekday, day_of_month=day_of_month
+    )
     timezone = timezone or report.timezone
     zone(timezone)
     defaults = _check_defaults(session, report, default_parameters or {})
@@ -148,13 +209,14 @@ def create_schedule(
         cron_expression=cron,
         timezone=timezone,
         default_parameters=defaults,
+        is_paused=is_paused,
         next_run_at=next_runs(cron, timezone, now or datetime.now(UTC))[0],
     )
     session.add(schedule)
-    if schedule_type != "custom" and report.frequency == "once":
+    if schedule_type != "custom":
         report.frequency = schedule_type
     try:
-        session.commit()
+        session.commit() if commit else session.flush()
     except IntegrityError:  # another request made one meanwhile
         session.rollback()
         raise Conflict("The report already has an active schedule.") from None
@@ -198,9 +260,13 @@ UPDATABLE = (
     "schedule_type",
     "cron_expression",
     "time_of_day",
+    "weekday",
+    "day_of_month",
     "timezone",
     "default_parameters",
 )
+#: The changes that make a new cron expression.
+_WHEN = {"schedule_type", "cron_expression", "time_of_day", "weekday", "day_of_month"}
 
 
 def update_schedule(
@@ -210,19 +276,28 @@ def update_schedule(
     schedule_id: str,
     changes: dict[str, Any],
     now: datetime | None = None,
+    commit: bool = True,
 ) -> ScheduleInfo:
+    """Change the fields given; a new "when" (type, time, weekday, day) makes a new cron
+    from those given, the type's defaults filling the rest."""
     schedule = _schedule_row(session, actor, schedule_id)
     report = schedule.report
     require_editor(actor, report)
     unknown = set(changes) - set(UPDATABLE)
     if unknown:
         raise ValidationFailed({k: "This field cannot be changed." for k in sorted(unknown)})
-    if {"schedule_type", "cron_expression", "time_of_day"} & set(changes):
+    if _WHEN & set(changes):
         schedule_type = changes.get("schedule_type", schedule.schedule_type)
-        schedule.cron_expression = _cron_of(
-            schedule_type, changes.get("cron_expression"), changes.get("time_of_day")
+        schedule.cron_expression = schedule_cron(
+            schedule_type,
+            changes.get("cron_expression"),
+            changes.get("time_of_day"),
+            weekday=_whole(changes.get("weekday"), "weekday"),
+            day_of_month=_whole(changes.get("day_of_month"), "day_of_month"),
         )
         schedule.schedule_type = schedule_type
+        if schedule_type != "custom":
+            report.frequency = schedule_type
     if "timezone" in changes:
         zone(str(changes["timezone"]))
         schedule.timezone = str(changes["timezone"])
@@ -236,15 +311,31 @@ def update_schedule(
     schedule.next_run_at = next_runs(
         schedule.cron_expression, schedule.timezone, now or datetime.now(UTC)
     )[0]
-    session.commit()
+    session.commit() if commit else session.flush()
     return _info(schedule, report.report_id)
 
 
-def delete_schedule(*, session: Session, actor: Actor, schedule_id: str) -> None:
+def _whole(value: Any, field: str) -> int | None:
+    """An optional whole number given as a number or digits; ParameterError otherwise."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ParameterError(field, "Enter a whole number.")
+    text = str(value).strip()
+    if not text.lstrip("-").isdigit():
+        raise ParameterError(field, "Enter a whole number.")
+    return int(text)
+
+
+def delete_schedule(
+    *, session: Session, actor: Actor, schedule_id: str, commit: bool = True
+) -> None:
+    """Remove the schedule; the report runs only when asked from then on."""
     schedule = _schedule_row(session, actor, schedule_id)
     require_editor(actor, schedule.report)
+    schedule.report.frequency = "once"
     session.delete(schedule)
-    session.commit()
+    session.commit() if commit else session.flush()
 
 
 @dataclass(frozen=True)
@@ -421,3 +512,29 @@ def _start_slot(
         schedule.last_run_status = "failed"
         schedule.failure_count += 1
     return execution
+
+
+# --- when a page showing schedules looks again -------------------------------------------
+
+
+def next_due(*, session: Session, actor: Actor, report_id: str | None = None) -> datetime | None:
+    """The earliest next run of the active, unpaused schedules of the reports `actor` sees
+    (of one report with `report_id`); in the past while the tick has not started it yet."""
+    statement = (
+        select(ReportSchedule.next_run_at)
+        .where(
+            ReportSchedule.is_active,
+            ReportSchedule.is_paused.is_(False),
+            ReportSchedule.next_run_at.is_not(None),
+        )
+        .order_by(ReportSchedule.next_run_at)
+        .limit(1)
+    )
+    if report_id is not None:
+        report = get_report_row(session=session, actor=actor, report_id=report_id)
+        statement = statement.where(ReportSchedule.report_uuid == report.id)
+    else:
+        visible = visible_reports(select(ReportDefinition.id), actor)
+        statement = statement.where(ReportSchedule.report_uuid.in_(visible))
+    due: datetime | None = session.scalar(statement)
+    return due

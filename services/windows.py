@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from services.errors import ParameterError
+from services.presets import DATE_PRESETS, resolve_range
 
 #: Days an ad-hoc run covers when no window is given.
 DEFAULT_WINDOW_DAYS = 30
@@ -53,8 +54,16 @@ def default_window(freshest: date, days: int = DEFAULT_WINDOW_DAYS) -> Window:
     return Window(end - timedelta(days=days), end)
 
 
-def requested_window(start: date | None, end: date | None, freshest: date) -> Window:
-    """The window for inclusive days start..end, its end capped by freshness.
+def requested_window(
+    start: date | None,
+    end: date | None,
+    freshest: date,
+    *,
+    max_days: int | None = None,
+    field: str = "time_window",
+) -> Window:
+    """The window for inclusive days start..end, its end capped by freshness and its start
+    by the instance's history (`max_days` days back from the freshest day).
 
     Either day may be missing: the end defaults to the freshest day and the start to
     DEFAULT_WINDOW_DAYS before the end.
@@ -62,10 +71,51 @@ def requested_window(start: date | None, end: date | None, freshest: date) -> Wi
     last = min(end or freshest, freshest)
     first = start or (last - timedelta(days=DEFAULT_WINDOW_DAYS - 1))
     if end is not None and start is not None and end < start:
-        raise ParameterError("time_window", "The end date is before the start date.")
+        raise ParameterError(field, "The end date is before the start date.")
     if first > last:
         raise ParameterError(
-            "time_window",
+            field,
             f"Data is complete up to {freshest.isoformat()} only; choose a start on or before it.",
         )
+    if max_days is not None:
+        check_history(first, freshest, max_days, field=field)
     return Window(first, last + timedelta(days=1))
+
+
+def earliest_day(freshest: date, max_days: int) -> date:
+    """The first day of the `max_days` days of history that end with the freshest day."""
+    return freshest - timedelta(days=max_days - 1)
+
+
+def check_history(first: date, freshest: date, max_days: int, *, field: str) -> None:
+    """ParameterError unless `first` is within the instance's `max_days` days of history."""
+    earliest = earliest_day(freshest, max_days)
+    if first < earliest:
+        raise ParameterError(
+            field,
+            f"This instance keeps {max_days} days of history: "
+            f"choose a start on or after {earliest.isoformat()}.",
+        )
+
+
+#: Date-range presets a one-off run offers, in the order shown.
+RUN_PRESETS = (
+    "last_7_days",
+    "last_30_days",
+    "last_90_days",
+    "previous_week",
+    "previous_month",
+    "previous_quarter",
+    "month_to_date",
+)
+
+
+def preset_window(preset: str, freshest: date, *, max_days: int, field: str = "preset") -> Window:
+    """The window a range preset names, as of the latest complete data: presets resolve
+    against the day after the freshest one, so "last 7 days" ends with the freshest day and
+    "previous month" is the last month whose data is complete.
+    """
+    if preset not in DATE_PRESETS:
+        raise ParameterError(field, f"Unknown date range {preset!r}.")
+    first, last = resolve_range(preset, freshest + timedelta(days=1))
+    return requested_window(first, last, freshest, max_days=max_days, field=field)

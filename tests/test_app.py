@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import create_app, serve_layout
 from components.status import STATUS_COLORS, status_color
 from db.models import EXECUTION_STATUSES
-from pages import _context
+import webcontext
 from services.users import Actor
 from settings import load_settings
 
@@ -151,8 +151,8 @@ def test_app_stores_the_session_factory_and_settings_for_pages(
     db_app: dash.Dash, session_factory: sessionmaker[Session]
 ) -> None:
     with db_app.server.test_request_context("/"):
-        assert _context.get_session_factory() is session_factory
-        assert _context.get_settings().web_port == 8050
+        assert webcontext.get_session_factory() is session_factory
+        assert webcontext.get_settings().web_port == 8050
 
 
 def test_pages_send_visitors_without_a_session_to_sign_in(db_app: dash.Dash) -> None:

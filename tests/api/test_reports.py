@@ -3,13 +3,15 @@ run, backfill; and who may do what."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from api import schemas
 from db.models import ReportDefinition
+from services.reports import RUN_KINDS
 from tests.api.conftest import ApiClient, assert_error, create_report
 from tests.services.conftest import World
 
@@ -333,3 +335,29 @@ def test_other_peoples_backfills_are_not_found(client: ApiClient) -> None:
     assert_error(client.post(f"/backfills/{collection_id}/cancel", as_="other"), 404)
     assert_error(client.post(f"/backfills/{collection_id}/cancel", as_="viewer"), 403)
     assert client.get(f"/backfills/{collection_id}", as_="admin").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("run", "run_kind"),
+    [
+        ({"type": "once"}, "once"),
+        ({"type": "recurring", "frequency": "weekly"}, "weekly"),
+        ({"type": "recurring", "cron_expression": "30 7 * * 1-5"}, "custom"),
+        ({"type": "backfill", "backfill": {"segment": "monthly", "lookback_days": 60}}, "backfill"),
+    ],
+)
+def test_a_report_says_how_it_runs_where_frequency_says_once(
+    client: ApiClient, run: dict[str, Any], run_kind: str
+) -> None:
+    report_id = create_report(client, run=run)["report_id"]
+
+    report = client.get(f"/reports/{report_id}").json
+    listed = client.get("/reports").json
+
+    assert report is not None and listed is not None
+    assert report["run_kind"] == run_kind
+    assert [r["run_kind"] for r in listed["items"]] == [run_kind]
+
+
+def test_the_documented_run_kinds_are_the_services() -> None:
+    assert get_args(schemas.RunKind) == RUN_KINDS

@@ -1,8 +1,14 @@
-"""Helpers for the browser tests: a demo world, real worker processes, screenshots.
+"""Helpers for the browser tests: a demo world, real worker processes, screenshots, and
+waits and clicks that survive re-renders.
 
 The world is the product's own demo (a small DuckDB warehouse shaped like AMC and the
 template library), an analyst with a password, an admin, and reports made through the
 services, so the pages show what a real user would see.
+
+Live pages redraw their tables on every poll, and Dash replaces every element under a
+redrawn component: a reference found before a refresh goes stale. So tests never keep
+one: `click`, `type_into`, `text` and `attribute` find the element afresh at each try,
+and `wait_for` treats a stale or not-yet-drawn element as "not yet".
 """
 
 from __future__ import annotations
@@ -18,9 +24,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
+from selenium.common.exceptions import (
+    ElementClickInterceptedException,
+    ElementNotInteractableException,
+    NoSuchElementException,
+    StaleElementReferenceException,
+)
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.session import session_scope
@@ -36,6 +50,15 @@ ANALYST_EMAIL = "ana@example.com"
 ADMIN_EMAIL = "admin@example.com"
 VIEWER_EMAIL = "victor@example.com"
 PASSWORD = "correct-horse-battery"
+#: What a wait tries again: an element redrawn under us (stale) or not drawn yet.
+NOT_YET: tuple[type[Exception], ...] = (StaleElementReferenceException, NoSuchElementException)
+#: What a click also tries again: an element still covered (a modal fading in) or hidden.
+NOT_CLICKABLE_YET = (*NOT_YET, ElementClickInterceptedException, ElementNotInteractableException)
+#: Keys that select and delete what an input holds (React sees them, unlike `clear()`);
+#: NULL lets go of Control, which would otherwise stay down for the rest of the keys.
+CLEAR_KEYS = (Keys.CONTROL, "a", Keys.NULL, Keys.DELETE)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -111,12 +134,111 @@ def running(*command: str, env: dict[str, str]) -> Iterator[subprocess.Popen[byt
             process.wait()
 
 
-def wait_for(condition: Callable[[], bool], *, timeout: float = 60, interval: float = 0.2) -> None:
-    start = time.monotonic()
-    while not condition():
-        if time.monotonic() - start > timeout:
-            raise AssertionError(f"condition not met within {timeout} s")
+def wait_for(
+    condition: Callable[[], T],
+    *,
+    timeout: float = 60,
+    interval: float = 0.2,
+    retry: tuple[type[Exception], ...] = NOT_YET,
+) -> T:
+    """The first truthy value of `condition()`; a call that raises one of `retry` (the
+    element was redrawn or is not drawn yet) counts as "not yet"."""
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while True:
+        try:
+            value = condition()
+        except retry as error:
+            last_error = error
+        else:
+            if value:
+                return value
+        if time.monotonic() > deadline:
+            seen = f" (last: {type(last_error).__name__})" if last_error else ""
+            raise AssertionError(f"condition not met within {timeout} s{seen}")
         time.sleep(interval)
+
+
+def read_fresh(read: Callable[[], T], *, timeout: float = 10) -> T:
+    """What `read()` returns (falsy values too) once it meets no stale or missing element."""
+    (value,) = wait_for(lambda: (read(),), timeout=timeout)  # a 1-tuple is always truthy
+    return value
+
+
+def click(dash_duo: Any, selector: str, *, by: str = By.CSS_SELECTOR, timeout: float = 10) -> None:
+    """Click the element at `selector`, found again at each try until the click lands."""
+
+    def attempt() -> bool:
+        element = dash_duo.driver.find_element(by, selector)
+        dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
+        element.click()
+        return True
+
+    wait_for(attempt, timeout=timeout, retry=NOT_CLICKABLE_YET)
+
+
+def script_click(dash_duo: Any, selector: str, *, timeout: float = 10) -> None:
+    """Click through the page's script, found and clicked in one step (under phone
+    emulation Selenium's clicks miss scrolled elements)."""
+    script = "const e = document.querySelector(arguments[0]); if (e) e.click(); return !!e;"
+    wait_for(lambda: dash_duo.driver.execute_script(script, selector), timeout=timeout)
+
+
+def type_into(
+    dash_duo: Any, selector: str, typed: str, *, clear: bool = False, timeout: float = 10
+) -> None:
+    """Type `typed` into the input at `selector` (emptied first with `clear`)."""
+    keys = (*CLEAR_KEYS, typed) if clear else (typed,)
+
+    def attempt() -> bool:
+        dash_duo.driver.find_element(By.CSS_SELECTOR, selector).send_keys(*keys)
+        return True
+
+    wait_for(attempt, timeout=timeout, retry=NOT_CLICKABLE_YET)
+
+
+def select_dropdown(dash_duo: Any, selector: str, option: str, *, timeout: float = 10) -> None:
+    """Open the Dash dropdown at `selector` and pick the option labelled `option`."""
+    click(dash_duo, selector, timeout=timeout)
+    xpath = (
+        "//*[contains(@class, 'dash-dropdown-content')]"
+        f"//*[contains(@class, 'dash-dropdown-option')][normalize-space()='{option}']"
+    )
+    click(dash_duo, xpath, by=By.XPATH, timeout=timeout)
+
+
+def text(dash_duo: Any, selector: str, *, timeout: float = 10) -> str:
+    """The visible text of the element at `selector`, read from a fresh reference."""
+    found: str = read_fresh(
+        lambda: dash_duo.driver.find_element(By.CSS_SELECTOR, selector).text, timeout=timeout
+    )
+    return found
+
+
+def attribute(dash_duo: Any, selector: str, name: str, *, timeout: float = 10) -> str | None:
+    """The attribute `name` of the element at `selector`, read from a fresh reference."""
+    found: str | None = read_fresh(
+        lambda: dash_duo.driver.find_element(By.CSS_SELECTOR, selector).get_attribute(name),
+        timeout=timeout,
+    )
+    return found
+
+
+def texts(dash_duo: Any, selector: str) -> list[str]:
+    """The text of every match, read at once in the page (no reference can go stale)."""
+    script = "return [...document.querySelectorAll(arguments[0])].map(e => e.innerText.trim());"
+    found: list[str] = dash_duo.driver.execute_script(script, selector)
+    return found
+
+
+def attributes(dash_duo: Any, selector: str, name: str) -> list[str | None]:
+    """The attribute `name` of every match, read at once in the page."""
+    script = (
+        "return [...document.querySelectorAll(arguments[0])]"
+        ".map(e => e.getAttribute(arguments[1]));"
+    )
+    found: list[str | None] = dash_duo.driver.execute_script(script, selector, name)
+    return found
 
 
 def severe_logs(dash_duo: Any) -> list[dict[str, Any]]:
@@ -151,9 +273,9 @@ def save_screenshot(dash_duo: Any, name: str, *, full_height: bool = False) -> P
 
 def sign_in_with_form(dash_duo: Any, email: str, password: str) -> None:
     """Type into the login form and submit it (the page must be /login)."""
-    dash_duo.wait_for_element("#login-email").send_keys(email)
-    dash_duo.find_element("#login-password").send_keys(password)
-    dash_duo.find_element("#login-submit").click()
+    type_into(dash_duo, "#login-email", email)
+    type_into(dash_duo, "#login-password", password)
+    click(dash_duo, "#login-submit")
 
 
 # --- fixtures (imported by the test modules that use them) ------------------------------

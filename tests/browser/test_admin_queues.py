@@ -11,7 +11,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.runtime import LAST_TICK_KEY
 from tests.browser.conftest import sign_in_browser
-from tests.browser.helpers import BrowserWorld, save_screenshot, severe_logs, start_app
+from tests.browser.helpers import (
+    BrowserWorld,
+    attribute,
+    save_screenshot,
+    severe_logs,
+    start_app,
+    text,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -30,9 +37,8 @@ def test_an_admin_sees_workers_and_a_healthy_scheduler(
 
     dash_duo.driver.get(f"{dash_duo.server_url}/admin/queues")
     dash_duo.wait_for_element("#admin-queues-worker-table", timeout=15)
-    banner = dash_duo.find_element("#admin-queues-banner")
-    assert banner.get_attribute("data-healthy") == "true"
-    assert "maintenance, executions" in dash_duo.find_element("#admin-queues-worker-table").text
+    assert attribute(dash_duo, "#admin-queues-banner", "data-healthy") == "true"
+    assert "maintenance, executions" in text(dash_duo, "#admin-queues-worker-table")
     dash_duo.wait_for_element("#navbar-link-admin-queues")
     save_screenshot(dash_duo, "admin-queues.png")
     assert severe_logs(dash_duo) == []
@@ -46,10 +52,9 @@ def test_without_a_worker_or_a_tick_the_banner_turns_red(
 
     dash_duo.driver.get(f"{dash_duo.server_url}/admin/queues")
     dash_duo.wait_for_element("#admin-queues-banner", timeout=15)
-    banner = dash_duo.find_element("#admin-queues-banner")
-    assert banner.get_attribute("data-healthy") == "false"
-    assert "never ticked" in banner.text
-    assert "No worker is running" in dash_duo.find_element("#admin-queues-workers").text
+    assert attribute(dash_duo, "#admin-queues-banner", "data-healthy") == "false"
+    assert "never ticked" in text(dash_duo, "#admin-queues-banner")
+    assert "No worker is running" in text(dash_duo, "#admin-queues-workers")
 
 
 @pytest.mark.parametrize("role", ["analyst", "viewer"])

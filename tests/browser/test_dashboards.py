@@ -13,10 +13,13 @@ from services.runtime import redis_connection
 from tests.browser.conftest import sign_in_browser
 from tests.browser.helpers import (
     BrowserWorld,
+    click,
     make_report,
     save_screenshot,
     severe_logs,
     start_app,
+    text,
+    texts,
     wait_for,
 )
 
@@ -54,9 +57,9 @@ def test_star_a_dashboard_and_find_it_first_on_home(
     dash_duo.driver.get(f"{dash_duo.server_url}/dashboards")
     dash_duo.wait_for_contains_text("#dashboards-grid", "ROAS by campaign")
     dash_duo.find_element("label[for='_dbcprivate_radioitems_dashboards-filter_input_favorites']")
-    dash_duo.driver.find_element("xpath", "//label[normalize-space()='Favorites']").click()
+    click(dash_duo, "//label[normalize-space()='Favorites']", by="xpath")
     dash_duo.wait_for_element("#dashboards-empty")
-    dash_duo.driver.find_element("xpath", "//label[normalize-space()='All']").click()
+    click(dash_duo, "//label[normalize-space()='All']", by="xpath")
     dash_duo.wait_for_element("#dashboards-grid")
 
     # The dashboard: every widget drawn once the backfill's segments are in.
@@ -67,29 +70,23 @@ def test_star_a_dashboard_and_find_it_first_on_home(
     dash_duo.wait_for_element("#dashboard-graph-3 .main-svg", timeout=10)
     cards = dash_duo.driver.find_elements("css selector", "#dashboard-widgets .widget")
     assert len(cards) == 7  # the daily_trend template's widgets
-    assert "cannot be drawn" not in dash_duo.find_element("#dashboard-widgets").text
+    assert "cannot be drawn" not in text(dash_duo, "#dashboard-widgets")
 
-    dash_duo.find_element("#dashboard-star").click()
+    click(dash_duo, "#dashboard-star")
     dash_duo.wait_for_contains_text("#dashboard-star", "Favorite")
-    dash_duo.find_element("#dashboard-star").click()  # unstar, then star again
+    click(dash_duo, "#dashboard-star")  # unstar, then star again
     dash_duo.wait_for_contains_text("#dashboard-star", "Add to favorites")
-    dash_duo.find_element("#dashboard-star").click()
+    click(dash_duo, "#dashboard-star")
     dash_duo.wait_for_text_to_equal("#dashboard-star", "Favorite")
     save_screenshot(dash_duo, "dashboard.png")
 
-    dash_duo.find_element("#navbar-link-home").click()
+    click(dash_duo, "#navbar-link-home")
     dash_duo.wait_for_element("#home-favorites-grid")
-    first_card = dash_duo.find_element("#home-favorites-grid .dashboard-card")
-    assert "Daily delivery trend" in first_card.text
+    assert "Daily delivery trend" in text(dash_duo, "#home-favorites-grid .dashboard-card")
 
-    dash_duo.find_element("#navbar-link-dashboards").click()
+    click(dash_duo, "#navbar-link-dashboards")
     dash_duo.wait_for_contains_text("#dashboards-grid", "Daily delivery trend")
-    names = [
-        card.text.splitlines()[0]
-        for card in dash_duo.driver.find_elements(
-            "css selector", "#dashboards-grid .dashboard-card"
-        )
-    ]
+    names = [card.splitlines()[0] for card in texts(dash_duo, "#dashboards-grid .dashboard-card")]
     assert names[0] == "Daily delivery trend"  # favorites first
     save_screenshot(dash_duo, "dashboards.png")
     assert severe_logs(dash_duo) == []

@@ -10,10 +10,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.browser.conftest import sign_in_browser
 from tests.browser.helpers import (
     BrowserWorld,
+    click,
     make_report,
     save_screenshot,
     severe_logs,
     start_app,
+    text,
 )
 
 pytestmark = pytest.mark.browser
@@ -40,8 +42,8 @@ def test_a_new_user_sees_what_to_do_next_on_every_section(
     dash_duo.driver.get(dash_duo.server_url + "/")
 
     dash_duo.wait_for_contains_text("#home-recent-empty", "Pick a template in the")
-    assert "No favorites yet" in dash_duo.find_element("#home-favorites").text
-    assert dash_duo.find_element("#navbar-brand").text == "Report Builder"
+    assert "No favorites yet" in text(dash_duo, "#home-favorites")
+    assert text(dash_duo, "#navbar-brand") == "Report Builder"
     assert _bootstrap_is_applied(dash_duo)
 
     for link, page_element in (
@@ -49,7 +51,7 @@ def test_a_new_user_sees_what_to_do_next_on_every_section(
         ("#navbar-link-runs", "#runs-empty"),
         ("#navbar-link-home", "#home-recent-empty"),
     ):
-        dash_duo.find_element(link).click()
+        click(dash_duo, link)
         dash_duo.wait_for_element(page_element)
 
     dash_duo.driver.get(f"{dash_duo.server_url}/no-such-page")

@@ -11,11 +11,16 @@ from tests.browser.helpers import (
     ANALYST_EMAIL,
     PASSWORD,
     BrowserWorld,
+    attribute,
+    click,
     save_screenshot,
     set_viewport,
     severe_logs,
     sign_in_with_form,
     start_app,
+    text,
+    type_into,
+    wait_for,
 )
 
 pytestmark = pytest.mark.browser
@@ -35,11 +40,11 @@ def test_login_form_signs_in_and_returns_to_the_page_asked_for(
     sign_in_with_form(dash_duo, ANALYST_EMAIL, "not-the-password")
     dash_duo.wait_for_contains_text("#login-error", "Wrong e-mail or password")
 
-    dash_duo.find_element("#login-password").clear()
-    sign_in_with_form(dash_duo, "", PASSWORD)  # the e-mail is still typed in
+    type_into(dash_duo, "#login-password", PASSWORD, clear=True)  # the e-mail is still typed in
+    click(dash_duo, "#login-submit")
     dash_duo.wait_for_element("#runs-filters", timeout=10)
     assert dash_duo.driver.current_url.endswith("/runs")
-    assert "Ana" in dash_duo.find_element("#user-menu").text
+    assert "Ana" in text(dash_duo, "#user-menu")
     assert dash_duo.driver.find_elements("css selector", "#navbar-link-admin-queues") == []
     assert severe_logs(dash_duo) == []
 
@@ -53,16 +58,16 @@ def test_api_token_is_shown_once_then_revoked_and_sign_out_ends_the_session(
     # Home has loaded and run its first callback: the menu's callbacks are ready too.
     dash_duo.wait_for_element("#home-recent-empty")
 
-    dash_duo.find_element("#user-menu").click()
-    dash_duo.wait_for_element("#user-menu-api-token").click()
-    dash_duo.wait_for_element("#user-token-create").click()
-    token = dash_duo.wait_for_element("#user-token-value").get_attribute("value")
-    assert token.startswith("rbt_")
-    assert "will not be shown again" in dash_duo.find_element("#user-token-result").text
+    click(dash_duo, "#user-menu")
+    click(dash_duo, "#user-menu-api-token")
+    click(dash_duo, "#user-token-create")
+    token = wait_for(lambda: attribute(dash_duo, "#user-token-value", "value"), timeout=10)
+    assert token is not None and token.startswith("rbt_")
+    assert "will not be shown again" in text(dash_duo, "#user-token-result")
 
-    dash_duo.find_element("#user-token-revoke").click()
+    click(dash_duo, "#user-token-revoke")
     dash_duo.wait_for_contains_text("#user-token-result", "Token revoked")
-    assert token not in dash_duo.find_element("#user-token-modal").text
+    assert token not in text(dash_duo, "#user-token-modal")
 
     dash_duo.driver.get(f"{dash_duo.server_url}/logout")
     dash_duo.wait_for_element("#login-email")

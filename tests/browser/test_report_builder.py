@@ -7,9 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dash.testing.wait import until
 from selenium.webdriver.common.by import By
-from selenium.webdriver.common.keys import Keys
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import create_app
@@ -22,6 +20,16 @@ from services.reports import list_reports
 from services.users import Actor, create_user
 from settings import load_settings
 from tests.browser.conftest import sign_in_browser
+from tests.browser.helpers import (
+    attribute,
+    click,
+    read_fresh,
+    script_click,
+    text,
+    texts,
+    type_into,
+    wait_for,
+)
 from tests.services.conftest import add_template, make_warehouse
 
 pytestmark = pytest.mark.browser
@@ -143,40 +151,23 @@ def severe_logs(dash_duo: Any) -> list[dict[str, Any]]:
     return [entry for entry in dash_duo.get_logs() if "favicon.ico" not in entry.get("message", "")]
 
 
-def click(dash_duo: Any, selector: str) -> None:
-    element = dash_duo.wait_for_element(selector)
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
-    element.click()
-
-
 def open_modal(dash_duo: Any) -> None:
-    button = dash_duo.wait_for_element(by_id(ids.template_use_id(TEMPLATE)))
     # A script click: under phone emulation Selenium's clicks miss scrolled elements.
-    dash_duo.driver.execute_script("arguments[0].click();", button)
+    script_click(dash_duo, by_id(ids.template_use_id(TEMPLATE)))
     dash_duo.wait_for_contains_text(".modal-title", "Weekly Numbers")
     dash_duo.wait_for_element(by_id(ids.param_id(RUN_FORM, "top_n")))
 
 
 def choose_run_type(dash_duo: Any, label: str) -> None:
-    xpath = f"//label[.//strong[normalize-space()='{label}']]"
-    dash_duo.driver.find_element(By.XPATH, xpath).click()
+    click(dash_duo, f"//label[.//strong[normalize-space()='{label}']]", by=By.XPATH)
 
 
 def choose_option(dash_duo: Any, dropdown: str, search: str, option: str) -> None:
     """Open a Dash dropdown, search, and pick the option with this text."""
     click(dash_duo, dropdown)
-    box = dash_duo.wait_for_element(".dash-dropdown-content .dash-dropdown-search")
-    box.send_keys(search)
+    type_into(dash_duo, ".dash-dropdown-content .dash-dropdown-search", search)
     xpath = f"//*[contains(@class, 'dash-dropdown-option')][normalize-space()='{option}']"
-    until(lambda: dash_duo.driver.find_elements(By.XPATH, xpath), timeout=5)
-    dash_duo.driver.find_element(By.XPATH, xpath).click()
-
-
-def texts(dash_duo: Any, selector: str) -> list[str]:
-    """The text of every match, read at once (callbacks redraw elements under our feet)."""
-    script = "return [...document.querySelectorAll(arguments[0])].map(e => e.innerText.trim());"
-    found: list[str] = dash_duo.driver.execute_script(script, selector)
-    return found
+    click(dash_duo, xpath, by=By.XPATH)
 
 
 def card_names(dash_duo: Any) -> list[str]:
@@ -189,49 +180,43 @@ def test_the_template_grid_filters_by_search_and_category(builder: Any) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     dash_duo.driver.save_screenshot(str(SCREENSHOTS / "report-builder-templates.png"))
 
-    dash_duo.find_element("#report-builder-template-search").send_keys("bound")
-    until(lambda: card_names(dash_duo) == ["Weekly Numbers"], timeout=5)
+    type_into(dash_duo, "#report-builder-template-search", "bound")
+    wait_for(lambda: card_names(dash_duo) == ["Weekly Numbers"], timeout=5)
     dash_duo.wait_for_text_to_equal("#report-builder-template-count", "1 of 2 templates match.")
 
-    search = dash_duo.find_element("#report-builder-template-search")
-    search.send_keys(Keys.CONTROL, "a", Keys.DELETE)
-    dash_duo.find_element("#report-builder-template-category option[value='Attribution']").click()
-    until(lambda: card_names(dash_duo) == ["Funnel Numbers"], timeout=5)
+    type_into(dash_duo, "#report-builder-template-search", "", clear=True)
+    click(dash_duo, "#report-builder-template-category option[value='Attribution']")
+    wait_for(lambda: card_names(dash_duo) == ["Funnel Numbers"], timeout=5)
 
-    dash_duo.find_element("#report-builder-template-type option[value='table']").click()
+    click(dash_duo, "#report-builder-template-type option[value='table']")
     dash_duo.wait_for_contains_text("#report-builder-templates-empty", "No template matches")
     click(dash_duo, "#report-builder-template-clear")
-    until(lambda: len(card_names(dash_duo)) == 2, timeout=5)
+    wait_for(lambda: len(card_names(dash_duo)) == 2, timeout=5)
     assert severe_logs(dash_duo) == []
 
 
 def test_a_form_with_one_invalid_field_shows_that_fields_error(builder: Any) -> None:
     dash_duo = builder
     open_modal(dash_duo)
-    top_n = dash_duo.find_element(by_id(ids.param_id(RUN_FORM, "top_n")))
-
-    top_n.send_keys(Keys.CONTROL, "a", Keys.DELETE)
-    top_n.send_keys("9999")
+    type_into(dash_duo, by_id(ids.param_id(RUN_FORM, "top_n")), "9999", clear=True)
 
     error = by_id(ids.error_id(RUN_FORM, "top_n"))
     dash_duo.wait_for_text_to_equal(error, "Must be at most 500.")
-    field = dash_duo.find_element(by_id(ids.field_id(RUN_FORM, "top_n")))
-    assert "rb-field-invalid" in field.get_attribute("class")
+    field_class = attribute(dash_duo, by_id(ids.field_id(RUN_FORM, "top_n")), "class")
+    assert "rb-field-invalid" in (field_class or "")
     others = [
-        dash_duo.find_element(by_id(ids.error_id(RUN_FORM, name))).text
+        text(dash_duo, by_id(ids.error_id(RUN_FORM, name)))
         for name in ("channel", "period", "campaigns")
     ]
     assert others == ["", "", ""]  # the error is next to its field, nowhere else
-    label = dash_duo.driver.find_element(
-        By.CSS_SELECTOR, f"label[for='{ids.dom_id(ids.param_id(RUN_FORM, 'top_n'))}']"
-    )
-    assert label.text.startswith("Rows shown")
+    label = f"label[for='{ids.dom_id(ids.param_id(RUN_FORM, 'top_n'))}']"
+    assert text(dash_duo, label).startswith("Rows shown")
 
     click(dash_duo, "#report-builder-modal-next")  # refused: still on step 1
     dash_duo.wait_for_contains_text("#report-builder-modal-hint", "Fix the fields marked in red")
 
     click(dash_duo, by_id(ids.quick_pick_id(RUN_FORM, "top_n", 100)))
-    until(lambda: dash_duo.find_element(error).text == "", timeout=5)
+    wait_for(lambda: dash_duo.find_element(error).text == "", timeout=5)
     assert severe_logs(dash_duo) == []
 
 
@@ -248,7 +233,7 @@ def test_a_weekly_schedule_shows_the_next_5_runs_in_the_chosen_zone(builder: Any
     def runs() -> list[str]:
         return texts(dash_duo, "#report-builder-next-runs li")
 
-    until(lambda: len(runs()) == 5 and all("JST" in r for r in runs()), timeout=10)
+    wait_for(lambda: len(runs()) == 5 and all("JST" in r for r in runs()), timeout=10)
     assert all(r.startswith("Mon ") and "06:00 JST" in r for r in runs())
     assert all(r.endswith(":00 UTC") and "21:00 UTC" in r for r in runs())  # Sunday 21:00 UTC
     dash_duo.driver.execute_script(
@@ -264,9 +249,7 @@ def test_a_12_week_backfill_lands_on_the_report_and_the_reports_tab_lists_it(
 ) -> None:
     dash_duo = builder
     open_modal(dash_duo)
-    name = dash_duo.find_element("#report-builder-name")
-    name.send_keys(Keys.CONTROL, "a", Keys.DELETE)
-    name.send_keys("Numbers history")
+    type_into(dash_duo, "#report-builder-name", "Numbers history", clear=True)
     click(dash_duo, "#report-builder-modal-next")
     dash_duo.wait_for_element("#report-builder-step-2:not(.d-none)")
 
@@ -279,7 +262,7 @@ def test_a_12_week_backfill_lands_on_the_report_and_the_reports_tab_lists_it(
     dash_duo.wait_for_contains_text("#report-builder-preview-sql", "FROM numbers")
 
     click(dash_duo, "#report-builder-modal-submit")
-    until(lambda: "/reports/rpt_" in dash_duo.driver.current_url, timeout=15)
+    wait_for(lambda: "/reports/rpt_" in dash_duo.driver.current_url, timeout=15)
 
     report_id = dash_duo.driver.current_url.rsplit("/", 1)[-1]
     with session_scope(browser_session_factory) as session:
@@ -293,8 +276,8 @@ def test_a_12_week_backfill_lands_on_the_report_and_the_reports_tab_lists_it(
     dash_duo.driver.get(dash_duo.server_url + "/report-builder?tab=reports")
     dash_duo.wait_for_contains_text("#report-builder-reports-grid", "Numbers history")
     dash_duo.wait_for_text_to_equal("#report-builder-reports-count", "1 report.")
-    row = dash_duo.find_element("#report-builder-reports-grid .ag-row")
-    assert "Pending" in row.text and "Weekly Numbers" in row.text
+    row = text(dash_duo, "#report-builder-reports-grid .ag-row")
+    assert "Pending" in row and "Weekly Numbers" in row
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     dash_duo.driver.save_screenshot(str(SCREENSHOTS / "report-builder-reports.png"))
     assert severe_logs(dash_duo) == []
@@ -314,8 +297,10 @@ def test_the_builder_fits_a_390_pixel_phone(builder: Any) -> None:
     inner_width, page_width = dash_duo.driver.execute_script(
         "return [window.innerWidth, document.documentElement.scrollWidth];"
     )
-    next_button = dash_duo.find_element("#report-builder-modal-next")
+    next_shown = read_fresh(
+        lambda: dash_duo.find_element("#report-builder-modal-next").is_displayed()
+    )
     assert inner_width == 390 and page_width <= 390  # nothing sticks out sideways
-    assert next_button.is_displayed()
+    assert next_shown
     dash_duo.driver.save_screenshot(str(SCREENSHOTS / "report-builder-phone.png"))
     assert severe_logs(dash_duo) == []

@@ -14,10 +14,14 @@ from services.schedules import create_schedule
 from tests.browser.conftest import sign_in_browser
 from tests.browser.helpers import (
     BrowserWorld,
+    attribute,
+    attributes,
+    click,
     make_report,
     save_screenshot,
     severe_logs,
     start_app,
+    text,
     wait_for,
 )
 
@@ -36,12 +40,12 @@ def test_run_now_reaches_completed_and_shows_the_result(
 
     dash_duo.driver.get(f"{dash_duo.server_url}/reports/{report.report_id}")
     dash_duo.wait_for_contains_text("#report-history-section", "No runs yet")
-    dash_duo.find_element("#report-run-now").click()
+    click(dash_duo, "#report-run-now")
 
     dash_duo.wait_for_contains_text("#report-feedback", "is queued")
     dash_duo.wait_for_contains_text("#report-runs", "Completed", timeout=60)
     dash_duo.wait_for_element("#report-download-csv", timeout=10)
-    assert "rows" in dash_duo.find_element("#report-preview-section").text
+    assert "rows" in text(dash_duo, "#report-preview-section")
     assert severe_logs(dash_duo) == []
 
 
@@ -79,14 +83,13 @@ def test_a_12_week_backfill_fills_the_progress_bar_to_100_percent(
     total = backfill.total_segments
     dash_duo.wait_for_text_to_equal(
         "#report-backfill-progress-label",
-        f"{total} of {total} segments finished · 100%",
+        f"{total} completed of {total} segments",
         timeout=90,
     )
-    progress = dash_duo.find_element("#report-backfill-progress")
-    assert progress.get_attribute("data-percent") == "100"
-    cells = dash_duo.driver.find_elements("css selector", "#report-backfill-segments .segment-cell")
-    assert len(cells) == total
-    assert {cell.get_attribute("data-status") for cell in cells} == {"completed"}
+    assert attribute(dash_duo, "#report-backfill-progress", "data-percent") == "100"
+    statuses = attributes(dash_duo, "#report-backfill-segments .segment-cell", "data-status")
+    assert len(statuses) == total
+    assert set(statuses) == {"completed"}
     # Nothing is in flight any more: the page stops polling.
     wait_for(
         lambda: dash_duo.driver.execute_script(

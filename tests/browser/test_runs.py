@@ -14,14 +14,21 @@ from services.runtime import redis_connection
 from tests.browser.conftest import sign_in_browser
 from tests.browser.helpers import (
     BrowserWorld,
+    attributes,
+    click,
     make_report,
     save_screenshot,
+    select_dropdown,
     severe_logs,
     start_app,
+    text,
     wait_for,
 )
 
 pytestmark = pytest.mark.browser
+
+#: The rows of the runs table, one per run shown.
+ROWS = "#runs-table tbody tr"
 
 
 def test_runs_turn_completed_live_and_filter_by_status_and_trigger(
@@ -52,22 +59,17 @@ def test_runs_turn_completed_live_and_filter_by_status_and_trigger(
         )
     redis.close()
 
-    dash_duo.find_element("#navbar-link-home").click()  # come back: the list is read afresh
-    dash_duo.find_element("#navbar-link-runs").click()
+    click(dash_duo, "#navbar-link-home")  # come back: the list is read afresh
+    click(dash_duo, "#navbar-link-runs")
     dash_duo.wait_for_element("#runs-table")
-    # Polling keeps going until every run shown has ended.
-    wait_for(lambda: _statuses(dash_duo) == {"completed"}, timeout=60)
-    assert len(dash_duo.driver.find_elements("css selector", "#runs-table tbody tr")) > 2
+    # Polling keeps going (and redraws the table) until every run shown has ended.
+    wait_for(lambda: set(attributes(dash_duo, ROWS, "data-status")) == {"completed"}, timeout=60)
+    assert len(attributes(dash_duo, ROWS, "data-status")) > 2
     save_screenshot(dash_duo, "runs.png")
 
-    dash_duo.select_dcc_dropdown("#runs-trigger", "Manual")
+    select_dropdown(dash_duo, "#runs-trigger", "Manual")
     dash_duo.wait_for_text_to_equal("#runs-count", "1–1 of 1 run")
-    assert "ROAS by campaign" in dash_duo.find_element("#runs-table").text
-    dash_duo.select_dcc_dropdown("#runs-status", "Failed")
+    assert "ROAS by campaign" in text(dash_duo, "#runs-table")
+    select_dropdown(dash_duo, "#runs-status", "Failed")
     dash_duo.wait_for_contains_text("#runs-empty", "No run matches these filters")
     assert severe_logs(dash_duo) == []
-
-
-def _statuses(dash_duo: Any) -> set[str]:
-    rows = dash_duo.driver.find_elements("css selector", "#runs-table tbody tr")
-    return {row.get_attribute("data-status") for row in rows}

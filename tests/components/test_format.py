@@ -1,18 +1,23 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 
 from components.format import (
     MISSING,
+    PLAN_BADGES,
     format_count,
     format_datetime,
     format_duration,
     format_relative,
     format_window,
+    plan_badge,
     plural,
 )
+from services.reports import RUN_KINDS, ReportInfo
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
@@ -59,3 +64,23 @@ def test_counts_and_plurals() -> None:
     assert plural(1, "run") == "1 run"
     assert plural(2, "run") == "2 runs"
     assert plural(0, "query", "queries") == "0 queries"
+
+
+@pytest.mark.parametrize(
+    ("run_kind", "badge"),
+    [
+        ("daily", "Daily"),
+        ("weekly", "Weekly"),
+        ("monthly", "Monthly"),
+        ("quarterly", "Quarterly"),
+        ("custom", "Custom schedule"),
+        ("backfill", "Backfill"),
+        ("once", "Once"),
+    ],
+)
+def test_the_plan_badge_says_how_a_report_runs(run_kind: str, badge: str) -> None:
+    assert plan_badge(cast(ReportInfo, SimpleNamespace(run_kind=run_kind))) == badge
+
+
+def test_every_run_kind_has_its_own_badge() -> None:
+    assert set(PLAN_BADGES) == set(RUN_KINDS)

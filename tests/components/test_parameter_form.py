@@ -134,11 +134,11 @@ def form() -> html.Div:
     ("name", "kind", "component_type", "props"),
     [
         ("title", "value", dbc.Input, {"type": "text"}),
-        ("ratio", "value", dbc.Input, {"type": "number", "step": "any"}),
-        ("top_n", "value", dbc.Input, {"type": "number", "inputmode": "numeric"}),
+        ("ratio", "value", dbc.Input, {"type": "text", "inputmode": "decimal"}),
+        ("top_n", "value", dbc.Input, {"type": "text", "inputmode": "numeric"}),
         ("ntb", "value", dbc.Switch, {"value": True}),
         ("since", "preset", dcc.Dropdown, {"value": CUSTOM, "clearable": False}),
-        ("since", "date", dcc.DatePickerSingle, {"first_day_of_week": 1}),
+        ("since", "date", dbc.Input, {"type": "text", "placeholder": "YYYY-MM-DD"}),
         ("period", "preset", dcc.Dropdown, {"value": "last_7_days"}),
         ("period", "range", dcc.DatePickerRange, {"minimum_nights": 0}),
         ("channel", "value", dcc.Dropdown, {"value": "dsp", "clearable": False}),
@@ -165,6 +165,30 @@ def test_numbers_carry_no_browser_bounds_so_the_server_can_say_what_is_wrong(
 
     assert getattr(top_n, "min", None) is None and getattr(top_n, "max", None) is None
     assert top_n.debounce  # checked as the user types, not on every keystroke
+
+
+def test_numbers_and_days_are_text_so_what_was_typed_reaches_the_service(
+    form: html.Div,
+) -> None:
+    # A number input hands "abc" over as no value, and a date picker drops 2025-02-30:
+    # as text, the service sees them and says what is wrong.
+    for name, kind in (("ratio", "value"), ("top_n", "value"), ("since", "date")):
+        assert by_id(form, ids.param_id(FORM, name, kind)).type == "text"
+    labels = {c.html_for for c in walk(form) if isinstance(c, dbc.Label)}
+    assert ids.dom_id(ids.param_id(FORM, "since", "date")) in labels
+
+    raw = collect_values(
+        _spec(),
+        value=["sp", "2.5", "", "abc", None, [], "brand"],
+        preset=[CUSTOM, CUSTOM],
+        date=["2025-02-30"],
+    )
+    assert (raw["top_n"], raw["title"], raw["ratio"], raw["since"]) == (
+        "2.5",
+        "",
+        "abc",
+        "2025-02-30",
+    )
 
 
 def test_every_label_is_bound_to_its_input(form: html.Div) -> None:

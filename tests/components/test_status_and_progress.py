@@ -7,6 +7,7 @@ from components.progress import (
     create_backfill_progress,
     create_poll_interval,
     create_segment_grid,
+    create_status_legend,
 )
 from components.status import STATUS_COLORS, create_status_badge, is_in_flight
 from services.backfills import BackfillInfo
@@ -69,16 +70,37 @@ def test_the_bar_counts_finished_segments_failed_ones_included() -> None:
     )
 
     assert progress.to_plotly_json()["props"]["data-percent"] == "50"
-    assert "2 of 4 segments finished · 50%" in text_of(progress)
-    assert "failed: 1" in text_of(progress)
+    assert "1 completed, 1 failed, 1 running, 1 pending of 4 segments" in text_of(progress)
+
+
+def test_a_backfill_whose_segments_all_failed_never_reads_as_done() -> None:
+    progress = create_backfill_progress(_backfill(["failed", "failed", "cancelled"]), id="p")
+
+    assert "2 failed, 1 cancelled of 3 segments" in text_of(progress)
+    assert "finished" not in text_of(progress)
+    assert "100%" not in text_of(progress)
 
 
 def test_every_segment_gets_a_cell_coloured_by_status() -> None:
     grid = create_segment_grid([_segment("completed", 1), _segment("failed", 2)])
 
-    cells = grid.children
-    assert [c.className.split()[-1] for c in cells] == ["bg-success", "bg-danger"]
-    assert "boom" in cells[1].title
+    links = grid.children
+    assert [link.children.className.split()[-1] for link in links] == ["bg-success", "bg-danger"]
+    assert "boom" in links[1].title
+    assert links[1].href == "/runs/exe_00000002"
+
+
+def test_clipped_segments_are_marked_partial_in_the_grid_and_the_legend() -> None:
+    grid = create_segment_grid(
+        [_segment("completed", 1), _segment("completed", 2)], partial=["exe_00000002"]
+    )
+
+    whole, clipped = grid.children
+    assert "segment-cell-partial" not in whole.children.className
+    assert "segment-cell-partial" in clipped.children.className
+    assert "partial" in clipped.title and "partial" not in whole.title
+    assert "Partial" in text_of(create_status_legend(partial=True))
+    assert "Partial" not in text_of(create_status_legend())
 
 
 def test_the_poll_interval_ticks_every_two_seconds() -> None:

@@ -1,6 +1,6 @@
 """A small world for page tests, and a way to call a page's callbacks as plain functions.
 
-Callbacks run inside a Flask request of the real app (so `pages._context` finds the
+Callbacks run inside a Flask request of the real app (so `webcontext` finds the
 database and the signed-in user) and a Dash callback context (so `ctx.triggered_id` and
 `set_props` work), exactly what they have when the browser calls them.
 """
@@ -144,16 +144,18 @@ def as_user(
 ) -> Callable[..., AbstractContextManager[AttributeDict]]:
     """`with as_user(actor, triggered=("report-run-now", "n_clicks")) as context:` runs
     what is inside as a callback request of `actor` (None: nobody signed in); the
-    yielded context holds what `set_props` changed (`context.updated_props`)."""
+    yielded context holds what `set_props` changed (`context.updated_props`). The
+    triggering prop's new value is `value` (1: a first click; None: a redrawn button)."""
 
     @contextmanager
     def enter(
         actor: Actor | None,
         *,
         triggered: tuple[str | dict[str, Any], str] | None = None,
+        value: Any = 1,
         referrer: str = "http://localhost/",
     ) -> Iterator[AttributeDict]:
-        inputs = [{"prop_id": _prop_id(*triggered), "value": 1}] if triggered else []
+        inputs = [{"prop_id": _prop_id(*triggered), "value": value}] if triggered else []
         context = AttributeDict(triggered_inputs=inputs, updated_props={})
         with ui.app.server.test_request_context(
             "/_dash-update-component", method="POST", headers={"Referer": referrer}

@@ -20,7 +20,7 @@ from components.run_modal import RunPlan
 from db.models import Instance
 from db.session import session_scope
 from services.backfills import backfill_window, report_backfills, segments
-from services.executions import list_executions
+from services.executions import list_executions, run_report
 from services.reports import create_report, get_report, list_reports
 from services.schedules import create_schedule, report_schedule
 from services.windows import freshest_day
@@ -768,3 +768,28 @@ def test_relative_times_and_zones_in_rows(page: ModuleType) -> None:
     assert reports_table.format_moment(moment, "America/New_York") == "2025-01-13 06:00 EST"
     assert reports_table.format_moment(moment.replace(tzinfo=None), "UTC") == "2025-01-13 11:00 UTC"
     assert reports_table.format_moment(None, "UTC") == "—"
+
+
+def test_the_reports_tab_polls_only_while_shown_and_reloads_rows_only_on_a_change(
+    ui: UiWorld, as_user: Any, page: ModuleType
+) -> None:
+    with as_user(ui.owner):
+        first, hidden, reload = reports_table.check_for_changes(None, "templates", 0, None, 0)
+    assert (hidden, reload) == (reports_table.IDLE_PLAN, no_update)  # the grid loaded itself
+
+    with session_scope(ui.session_factory) as session:
+        run_report(session=session, redis=None, actor=ui.owner, report_id=ui.report.report_id)
+    with as_user(ui.owner):
+        changed, plan, reload = reports_table.check_for_changes(1, "reports", 0, first, 4)
+        unchanged, _, again = reports_table.check_for_changes(2, "reports", 0, changed, 5)
+    assert changed not in (first, no_update)
+    assert plan["active"] is True
+    assert reload == 5
+    assert (unchanged, again) == (no_update, no_update)
+
+    with session_scope(ui.session_factory) as session:
+        run_report(session=session, redis=None, actor=ui.owner, report_id=ui.report.report_id)
+    with as_user(ui.owner, triggered=(page_id("reports-refresh"), "data")):
+        after_action, _, reload = reports_table.check_for_changes(2, "reports", 1, changed, 5)
+    assert after_action not in (changed, no_update)
+    assert reload is no_update  # the action's own refresh reloads the grid

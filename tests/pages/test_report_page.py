@@ -81,28 +81,66 @@ def test_a_viewer_reads_the_report_but_gets_no_run_or_delete_button(
     assert "report-history-section" in ids
 
 
+def _check(ui: UiWorld, as_user: Any, page: ModuleType, signature: str | None) -> Any:
+    with as_user(ui.owner):
+        return page.check_for_changes(1, 0, False, ui.report.report_id, signature)
+
+
 def test_run_now_queues_a_run_and_the_history_polls_until_it_ends(
     ui: UiWorld, as_user: Any, page: ModuleType
 ) -> None:
+    idle, plan = _check(ui, as_user, page, None)
+    assert plan["active"] is False and plan["wake_at"] is None
     with as_user(ui.owner, triggered=("report-run-now", "n_clicks")):
         feedback, refresh = page.run_now(1, ui.report.report_id, 0)
     assert refresh == 1
     assert "is queued" in text_of(feedback)
 
+    queued, plan = _check(ui, as_user, page, idle)
+    assert queued not in (idle, no_update)
+    assert plan["active"] is True
     with as_user(ui.owner):
-        body, in_flight, latest = page.refresh_history(None, 1, ui.report.report_id, None)
-    assert in_flight is True
+        body, latest = page.refresh_history(queued, ui.report.report_id, None)
     assert "Pending" in text_of(body)
     assert latest is no_update
 
     with session_scope(ui.session_factory) as session:
         execution_id = list_executions(session=session, actor=ui.owner).items[0].execution_id
     ui.run(execution_id)
+    ended, plan = _check(ui, as_user, page, queued)
+    assert ended not in (queued, no_update)
+    assert plan["active"] is False
     with as_user(ui.owner):
-        body, in_flight, latest = page.refresh_history(1, 1, ui.report.report_id, None)
-    assert in_flight is False
+        body, latest = page.refresh_history(ended, ui.report.report_id, None)
     assert "Completed" in text_of(body)
     assert latest == execution_id
+
+
+def test_a_tick_with_nothing_changed_redraws_nothing(
+    ui: UiWorld, as_user: Any, page: ModuleType
+) -> None:
+    signature, _ = _check(ui, as_user, page, None)
+
+    assert _check(ui, as_user, page, signature)[0] is no_update
+
+
+def test_the_poll_wakes_for_the_next_slot_and_the_card_lists_only_slots_ahead(
+    ui: UiWorld, as_user: Any, page: ModuleType
+) -> None:
+    with session_scope(ui.session_factory) as session:
+        schedule = create_schedule(
+            session=session, actor=ui.owner, report_id=ui.report.report_id, schedule_type="daily"
+        )
+    assert schedule.next_run_at is not None
+
+    signature, plan = _check(ui, as_user, page, None)
+    with as_user(ui.owner):
+        card = page.refresh_schedule(signature, ui.report.report_id)
+
+    assert plan["active"] is False
+    assert plan["wake_at"] == schedule.next_run_at.timestamp() * 1000
+    assert plan["checked_at"] < plan["wake_at"]
+    assert "Next runs" in text_of(card)
 
 
 def test_the_latest_result_shows_its_rows_and_both_downloads(
@@ -141,10 +179,11 @@ def test_cancel_stops_a_queued_run(ui: UiWorld, as_user: Any, page: ModuleType) 
 
     assert refresh == 4
     assert f"Run {execution_id} cancelled" in text_of(feedback)
+    signature, plan = _check(ui, as_user, page, None)
     with as_user(ui.owner):
-        body, in_flight, _ = page.refresh_history(None, 4, ui.report.report_id, None)
+        body, _ = page.refresh_history(signature, ui.report.report_id, None)
     assert "Cancelled" in text_of(body)
-    assert in_flight is False
+    assert plan["active"] is False
 
 
 def test_redrawn_cancel_buttons_do_not_cancel_anything(
@@ -153,7 +192,7 @@ def test_redrawn_cancel_buttons_do_not_cancel_anything(
     execution_id = _queue_run(ui)
     button = {"type": "report-cancel", "index": execution_id}
 
-    with as_user(ui.owner, triggered=(button, "n_clicks")):
+    with as_user(ui.owner, triggered=(button, "n_clicks"), value=None):
         assert page.cancel_run([None], 0) == (no_update, no_update)
 
 
@@ -201,20 +240,38 @@ def test_backfill_progress_reaches_100_percent_and_polling_stops(
             segment_type="weekly",
             lookback_days=28,
         )
+    signature, plan = _check(ui, as_user, page, None)
     with as_user(ui.owner):
-        section, in_flight = page.refresh_backfills(None, 0, ui.report.report_id)
-    assert in_flight is True
-    assert "0%" in text_of(section)
+        section = page.refresh_backfills(signature, ui.report.report_id)
+    assert plan["active"] is True
+    total = backfill.total_segments
+    assert f"{total} pending of {total} segments" in text_of(section)
     assert "report-backfill-segments" in find_ids(section)
 
     for segment in backfill.segments:
         ui.run(segment.execution_id)
+    finished, plan = _check(ui, as_user, page, signature)
     with as_user(ui.owner):
-        section, in_flight = page.refresh_backfills(1, 0, ui.report.report_id)
-    assert in_flight is False
-    assert f"{backfill.total_segments} of {backfill.total_segments} segments finished · 100%" in (
-        text_of(section)
-    )
+        section = page.refresh_backfills(finished, ui.report.report_id)
+    assert finished != signature
+    assert plan["active"] is False
+    assert f"{total} completed of {total} segments" in text_of(section)
+
+
+def test_a_report_deleted_while_open_stops_the_poll_and_redraws_to_say_so(
+    ui: UiWorld, as_user: Any, page: ModuleType
+) -> None:
+    signature, _ = _check(ui, as_user, page, None)
+    with as_user(ui.owner, triggered=("report-delete-confirm", "n_clicks")):
+        page.confirm_delete(1, ui.report.report_id)
+
+    gone, plan = _check(ui, as_user, page, signature)
+    with as_user(ui.owner):
+        body, _ = page.refresh_history(gone, ui.report.report_id, None)
+
+    assert gone == page.UNAVAILABLE
+    assert plan == {"active": False, "wake_at": None}
+    assert "not found" in text_of(body)
 
 
 def test_deleting_the_report_goes_to_the_report_builder(

@@ -39,12 +39,17 @@ def _show(module: ModuleType, **filters: Any) -> tuple[Any, ...]:
         "start_date": None,
         "end_date": None,
         "page": 1,
-        "n_intervals": None,
-        "refresh": 0,
+        "signature": "any",
         "report_names": {},
     }
     values.update(filters)
     return module.show_runs(**values)
+
+
+def _plan(module: ModuleType) -> dict[str, Any]:
+    """The poll plan after a tick: what the page's interval does next."""
+    _, plan = module.check_for_changes(1, 0, None)
+    return dict(plan)
 
 
 def test_the_page_needs_a_signed_in_user(ui: UiWorld, as_user: Any, page: ModuleType) -> None:
@@ -70,13 +75,14 @@ def test_runs_show_newest_first_and_poll_while_one_is_in_flight(
     ui.run(first)
 
     with as_user(ui.owner):
-        body, pages, count, poll_disabled = _show(page, report_names={ui.report.report_id: "Nums"})
+        body, pages, count = _show(page, report_names={ui.report.report_id: "Nums"})
+        plan = _plan(page)
     text = text_of(body)
 
     assert text.index(second) < text.index(first)
     assert "Nums" in text
     assert count == "1–2 of 2 runs"
-    assert (pages, poll_disabled) == (1, False)
+    assert (pages, plan["active"]) == (1, True)
 
 
 def test_status_filter_and_polling_stops_when_nothing_is_in_flight(
@@ -86,10 +92,15 @@ def test_status_filter_and_polling_stops_when_nothing_is_in_flight(
     ui.run(first)
 
     with as_user(ui.owner):
-        body, _, _, poll_disabled = _show(page, statuses=["completed"])
+        body, _, _ = _show(page, statuses=["completed"])
+        in_flight = _plan(page)["active"]
+    ui.run(second)
+    with as_user(ui.owner):
+        plan = _plan(page)
 
     assert first in text_of(body) and second not in text_of(body)
-    assert poll_disabled is True
+    assert in_flight is True
+    assert (plan["active"], plan["wake_at"]) == (False, None)
 
 
 def test_no_match_says_to_clear_filters(ui: UiWorld, as_user: Any, page: ModuleType) -> None:
@@ -115,7 +126,7 @@ def test_paging_and_dates(ui: UiWorld, as_user: Any, page: ModuleType) -> None:
     page.PAGE_SIZE, size = 2, page.PAGE_SIZE
     try:
         with as_user(ui.owner):
-            _, pages, count, _ = _show(page, page=2)
+            _, pages, count = _show(page, page=2)
             future, *_ = _show(page, start_date="2999-01-01")
     finally:
         page.PAGE_SIZE = size
@@ -127,12 +138,28 @@ def test_paging_and_dates(ui: UiWorld, as_user: Any, page: ModuleType) -> None:
 def test_cancel_from_the_list(ui: UiWorld, as_user: Any, page: ModuleType) -> None:
     (execution_id,) = _queue(ui)
     with as_user(ui.owner, triggered=({"type": "runs-cancel", "index": execution_id}, "n_clicks")):
+        before, _ = page.check_for_changes(1, 0, None)
         feedback, refresh = page.cancel_run([1], 0)
-        _, _, _, poll_disabled = _show(page)
+        after, plan = page.check_for_changes(2, refresh, before)
+        body, _, _ = _show(page, signature=after)
 
     assert "cancelled" in text_of(feedback)
     assert refresh == 1
-    assert poll_disabled is True
+    assert after != before
+    assert plan["active"] is False
+    assert "Cancelled" in text_of(body)
+
+
+def test_a_tick_with_nothing_changed_redraws_nothing(
+    ui: UiWorld, as_user: Any, page: ModuleType
+) -> None:
+    _queue(ui)
+    with as_user(ui.owner):
+        signature, _ = page.check_for_changes(1, 0, None)
+        unchanged, plan = page.check_for_changes(2, 0, signature)
+
+    assert unchanged is no_update
+    assert plan["active"] is True
 
 
 def test_someone_elses_run_cannot_be_cancelled(ui: UiWorld, as_user: Any, page: ModuleType) -> None:
@@ -141,5 +168,6 @@ def test_someone_elses_run_cannot_be_cancelled(ui: UiWorld, as_user: Any, page: 
         feedback, _ = page.cancel_run([1], 0)
 
     assert "was not found" in text_of(feedback)
-    with as_user(ui.other, triggered=({"type": "runs-cancel", "index": execution_id}, "n_clicks")):
+    button = {"type": "runs-cancel", "index": execution_id}
+    with as_user(ui.other, triggered=(button, "n_clicks"), value=None):
         assert page.cancel_run([None], 0) == (no_update, no_update)

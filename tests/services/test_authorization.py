@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from services import executions, reports
+from services import cancels, executions, reports
 from services.errors import (
     Conflict,
     ExecutionNotFound,
@@ -109,7 +109,7 @@ CALLS: dict[str, tuple[Call, dict[str, object]]] = {
         {"owner": OK, "other": ReportNotFound, "viewer": OK, "admin": OK},
     ),
     "cancel_execution": (
-        lambda s, a: executions.cancel_execution(
+        lambda s, a: cancels.cancel_execution(
             session=s.session, redis=None, actor=a, execution_id=s.run.execution_id
         ),
         {"owner": OK, "other": ExecutionNotFound, "viewer": PermissionDenied, "admin": OK},

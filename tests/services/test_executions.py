@@ -13,9 +13,9 @@ from rq import Queue
 from rq.job import Job
 from sqlalchemy.orm import Session
 
+from services.cancels import cancel_execution
 from services.errors import Conflict, ParameterError, ValidationFailed
 from services.executions import (
-    cancel_execution,
     get_execution,
     list_executions,
     preview_result,

@@ -180,7 +180,7 @@ def test_a_whole_backfill_sends_one_mail_when_it_ends(
     assert message["Subject"] == "[Report Builder] Weekly numbers: backfill completed"
     body = text_of(message)
     assert info.collection_id in body
-    assert "4 completed, 0 failed, of 4" in body
+    assert "4 completed, 0 failed, 0 cancelled, of 4" in body
     session.expire_all()
     assert session.get_one(ReportDataCollection, info.uuid).notified_at is not None
 

@@ -118,14 +118,48 @@ def test_number_accepts_numbers_and_their_text(raw: Any, expected: float) -> Non
     assert isinstance(value, float)
 
 
-@pytest.mark.parametrize("raw", ["abc", "1,5", "1.2.3", True, False, ["1"], {"v": 1}])
+@pytest.mark.parametrize(
+    "raw", ["abc", "1,5", "1.2.3", "1_000", "0x10", "1 2", True, False, ["1"], {"v": 1}]
+)
 def test_number_rejects_what_is_not_a_number(raw: Any) -> None:
     assert _error(NUMBER, raw) == "Enter a number."
 
 
-@pytest.mark.parametrize("raw", ["nan", "inf", "-Infinity", "1e400", float("nan"), float("inf")])
+@pytest.mark.parametrize(
+    "raw", ["nan", "NaN", "inf", "-Infinity", "+inf", float("nan"), float("inf")]
+)
 def test_number_rejects_nan_and_infinity(raw: Any) -> None:
-    assert _error(NUMBER, raw) == "Enter a finite number."
+    assert _error(NUMBER, raw) == "Enter a number."
+
+
+@pytest.mark.parametrize("raw", ["1e400", "-1e400", 10**400])
+def test_number_too_large_for_a_float_is_an_error_not_infinity(raw: Any) -> None:
+    assert _error(NUMBER, raw) == "The number is too large."
+
+
+@pytest.mark.parametrize(
+    ("spec", "raw", "message"),
+    [
+        (NUMBER, "abc", "Enter a number."),
+        (NUMBER, "nan", "Enter a number."),
+        (NUMBER, "inf", "Enter a number."),
+        (NUMBER, "1e400", "The number is too large."),
+        (INTEGER, "abc", "Enter a whole number."),
+        (INTEGER, "nan", "Enter a whole number."),
+        (INTEGER, "inf", "Enter a whole number."),
+        (INTEGER, "1e400", "Enter a whole number."),
+        (INTEGER, "2.5", "Enter a whole number."),
+    ],
+)
+def test_typed_text_that_is_no_number_is_an_error_never_the_default(
+    spec: dict[str, Any], raw: str, message: str
+) -> None:
+    definitions = _definition(**spec, required=True, default=0)
+
+    result = validate(definitions, {"p": raw}, today=TODAY)
+
+    assert result.errors == {"p": message}
+    assert result.normalized == {}
 
 
 def test_number_bounds_are_inclusive_and_named_in_the_error() -> None:
@@ -149,7 +183,11 @@ def test_integer_accepts_whole_numbers_and_their_text(raw: Any, expected: int) -
 
 
 @pytest.mark.parametrize(
-    "raw", ["4.5", 4.5, "1e3", "abc", "1 2", "9" * 19, True, False, ["1"], "0x10", "1_000"]
+    "raw",
+    [
+        *("4.5", 4.5, "2.5", 2.5, "1e3", "abc", "nan", "inf", "1 2", "9" * 19, "0x10", "1_000"),
+        *(True, False, ["1"]),
+    ],
 )
 def test_integer_rejects_what_is_not_a_whole_number(raw: Any) -> None:
     assert _error(INTEGER, raw) == "Enter a whole number."
@@ -213,9 +251,25 @@ def test_date_presets_resolve_against_the_given_today() -> None:
     assert _value(DATE, "start_of_month", today=date(2026, 11, 26)) == "2026-11-01"
 
 
-@pytest.mark.parametrize("raw", ["2026-13-01", "2023-02-29", "15/01/2026", "next_week", 20260115])
+@pytest.mark.parametrize(
+    "raw", ["15/01/2026", "next_week", 20260115, "20260115", "2026-W01-1", "2026-1-5"]
+)
 def test_date_rejects_what_is_not_a_day(raw: Any) -> None:
     assert _error(DATE, raw) == "Enter a date as YYYY-MM-DD."
+
+
+@pytest.mark.parametrize("raw", ["2025-02-30", "2023-02-29", "2026-13-01", "2026-04-31"])
+def test_an_impossible_date_is_not_a_valid_date(raw: str) -> None:
+    assert _error(DATE, raw) == f"Not a valid date: {raw} does not exist."
+
+
+def test_an_impossible_date_is_an_error_even_with_a_default() -> None:
+    definitions = _definition(type="date", required=True, default="yesterday")
+
+    result = validate(definitions, {"p": "2025-02-30"}, today=TODAY)
+
+    assert result.errors == {"p": "Not a valid date: 2025-02-30 does not exist."}
+    assert result.normalized == {}
 
 
 def test_date_given_a_datetime_normalizes_to_its_day() -> None:
@@ -264,6 +318,11 @@ def test_date_range_of_a_single_day_is_allowed() -> None:
         ("2026-01-01..", "Enter a date as YYYY-MM-DD."),
         ("2026-01-01..31.01.2026", "Enter a date as YYYY-MM-DD."),
         ({"start": "2026-01-01"}, "Enter a date as YYYY-MM-DD."),
+        ("2025-02-30..2025-03-05", "Not a valid date: 2025-02-30 does not exist."),
+        (
+            {"start": "2025-02-01", "end": "2025-02-30"},
+            "Not a valid date: 2025-02-30 does not exist.",
+        ),
         (
             {"preset": "fortnight"},
             "Unknown range 'fortnight'; choose a preset or enter start and end.",
@@ -459,15 +518,37 @@ def test_required_field_missing_from_the_values_is_an_error() -> None:
         ({**COLUMN, "default": "clicks"}, "clicks"),
     ],
 )
-def test_required_with_a_default_uses_the_normalized_default(
+def test_required_with_a_default_uses_the_normalized_default_when_not_given(
     spec: dict[str, Any], expected: Any
 ) -> None:
     definitions = _definition(**spec, required=True)
 
-    for values in ({}, {"p": None}, {"p": ""}):
-        result = validate(definitions, values, today=TODAY)
-        assert result.errors == {}
-        assert result.normalized == {"p": expected}
+    result = validate(definitions, {}, today=TODAY)
+
+    assert result.errors == {}
+    assert result.normalized == {"p": expected}
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"type": "number", "default": 0},
+        {"type": "integer", "default": 30},
+        {"type": "text", "default": "x"},
+        {"type": "date", "default": "yesterday"},
+        {"type": "date_range", "default": "last_7_days"},
+        {"type": "campaign_ids", "default": "c1"},
+    ],
+)
+@pytest.mark.parametrize("raw", [None, "", "  ", []])
+def test_a_cleared_required_field_is_required_not_its_default(
+    spec: dict[str, Any], raw: Any
+) -> None:
+    assert _error({**spec, "required": True}, raw) == "This field is required."
+
+
+def test_a_cleared_optional_field_takes_its_default() -> None:
+    assert _value({"type": "integer", "default": 30}, "") == 30
 
 
 def test_a_given_value_wins_over_the_default() -> None:

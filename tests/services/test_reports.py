@@ -7,8 +7,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models import Dashboard, DashboardWidget, ReportSchedule
+from services.backfills import start_backfill
 from services.errors import ParameterError, ReportNotFound, ValidationFailed
 from services.reports import create_report, delete_report, get_report, list_reports, update_report
+from services.schedules import create_schedule, delete_schedule
 from tests.services.conftest import World
 
 
@@ -198,3 +200,104 @@ def test_search_treats_like_wildcards_as_text(session: Session, world: World) ->
         "100% done"
     ]
     assert list_reports(session=session, actor=world.owner, search="_").total == 0
+
+
+# --- how a report runs (run_kind) ---------------------------------------------------------
+
+
+def _numbers_report(session: Session, world: World, name: str) -> str:
+    return create_report(
+        session=session, actor=world.owner, template_id="numbers", instance_id="wh", name=name
+    ).report_id
+
+
+def _run_kinds(session: Session, world: World) -> dict[str, str]:
+    """run_kind by report name, from the list and from get_report, which must agree."""
+    listed = {r.name: r.run_kind for r in list_reports(session=session, actor=world.owner).items}
+    for report in list_reports(session=session, actor=world.owner).items:
+        got = get_report(session=session, actor=world.owner, report_id=report.report_id)
+        assert got.run_kind == listed[report.name]
+    return listed
+
+
+def test_run_kind_says_custom_schedule_once_and_backfill_where_frequency_says_once(
+    session: Session, world: World
+) -> None:
+    _numbers_report(session, world, "once")
+    custom = _numbers_report(session, world, "custom")
+    create_schedule(
+        session=session,
+        actor=world.owner,
+        report_id=custom,
+        schedule_type="custom",
+        cron_expression="*/15 9-17 * * 1-5",
+    )
+    backfill = _numbers_report(session, world, "backfill")
+    start_backfill(
+        session=session,
+        redis=None,
+        actor=world.owner,
+        report_id=backfill,
+        segment_type="weekly",
+        lookback_days=14,
+    )
+    daily = _numbers_report(session, world, "daily")
+    create_schedule(session=session, actor=world.owner, report_id=daily, schedule_type="daily")
+
+    kinds = _run_kinds(session, world)
+
+    assert kinds == {"once": "once", "custom": "custom", "backfill": "backfill", "daily": "daily"}
+    frequencies = {
+        r.name: r.frequency for r in list_reports(session=session, actor=world.owner).items
+    }
+    assert frequencies["custom"] == frequencies["backfill"] == "once"  # what the badge said
+
+
+def test_a_scheduled_report_that_was_also_backfilled_runs_on_its_schedule(
+    session: Session, world: World
+) -> None:
+    report_id = _numbers_report(session, world, "both")
+    start_backfill(
+        session=session,
+        redis=None,
+        actor=world.owner,
+        report_id=report_id,
+        segment_type="weekly",
+        lookback_days=14,
+    )
+    schedule = create_schedule(
+        session=session, actor=world.owner, report_id=report_id, schedule_type="weekly"
+    )
+    assert _run_kinds(session, world) == {"both": "weekly"}
+
+    delete_schedule(session=session, actor=world.owner, schedule_id=schedule.schedule_id)
+
+    assert _run_kinds(session, world) == {"both": "backfill"}
+
+
+# --- parameters reach the same validation, whatever the face ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ("abc", "Enter a whole number."),
+        ("nan", "Enter a whole number."),
+        ("1e400", "Enter a whole number."),
+        ("2.5", "Enter a whole number."),
+        (2.5, "Enter a whole number."),
+    ],
+)
+def test_a_report_refuses_parameters_that_are_not_what_the_field_takes(
+    session: Session, world: World, given: object, message: str
+) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        create_report(
+            session=session,
+            actor=world.owner,
+            template_id="numbers",
+            instance_id="wh",
+            name="R",
+            parameters={"below": given},
+        )
+    assert refused.value.errors == {"parameters.below": message}

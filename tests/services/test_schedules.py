@@ -29,6 +29,7 @@ from services.schedules import (
     create_schedule,
     delete_schedule,
     get_schedule,
+    next_due,
     period_window,
     preview,
     report_schedule,
@@ -698,3 +699,56 @@ def test_a_tick_without_redis_commits_and_leaves_the_enqueue_to_the_reconciler(
     [run] = slot_runs(session, schedule)
     assert started == [run.execution_id]
     assert run.status == "pending" and run.queued_at is not None
+
+
+# --- when a page showing schedules looks again -------------------------------------------
+
+
+def test_next_due_is_the_earliest_active_unpaused_slot_the_user_sees(
+    session: Session, world: World
+) -> None:
+    early, late, paused = (make_report(session, world, name=n) for n in ("Early", "Late", "Paused"))
+    theirs = make_report(session, world, actor=world.other, name="Theirs")
+    make_schedule(session, world, early, time_of_day="07:00")
+    make_schedule(session, world, late, time_of_day="09:00")
+    resting = make_schedule(session, world, paused, time_of_day="06:30")
+    update_schedule(
+        session=session,
+        actor=world.owner,
+        schedule_id=resting.schedule_id,
+        changes={"is_paused": True},
+        now=T0,
+    )
+    create_schedule(
+        session=session,
+        actor=world.other,
+        report_id=theirs,
+        schedule_type="daily",
+        time_of_day="06:00",
+        now=T0,
+    )
+    tomorrow = datetime(2025, 6, 5, tzinfo=UTC)
+
+    assert next_due(session=session, actor=world.owner) == tomorrow.replace(hour=7)
+    assert next_due(session=session, actor=world.owner, report_id=late) == tomorrow.replace(hour=9)
+    assert next_due(session=session, actor=world.owner, report_id=paused) is None
+    assert next_due(session=session, actor=world.admin) == tomorrow.replace(hour=6)
+    assert next_due(session=session, actor=world.viewer) == tomorrow.replace(hour=6)
+    with pytest.raises(ReportNotFound):
+        next_due(session=session, actor=world.other, report_id=early)
+
+
+def test_next_due_stays_in_the_past_until_the_tick_starts_the_slot(
+    session: Session, session_factory: sessionmaker[Session], world: World
+) -> None:
+    report_id = make_report(session, world)
+    slot = make_schedule(session, world, report_id).next_run_at
+    assert slot is not None
+
+    assert next_due(session=session, actor=world.owner, report_id=report_id) == slot
+    tick(session_factory=session_factory, redis=None, now=slot + timedelta(seconds=1))
+    session.expire_all()
+
+    assert next_due(session=session, actor=world.owner, report_id=report_id) == slot + timedelta(
+        days=1
+    )

@@ -16,7 +16,8 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import ReportExecution, ReportSchedule
-from services.executions import cancel_execution, run_report
+from services.cancels import cancel_execution
+from services.executions import run_report
 from services.instances import save_instance
 from services.reconciler import ENQUEUE_GRACE_S, reconcile
 from services.reports import create_report

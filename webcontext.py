@@ -1,8 +1,9 @@
-"""What pages and their callbacks need from the running app: settings and database sessions.
+"""The web context: what pages, components and the API need per request.
 
-`app.create_app` stores both on the Flask config (keys below); page code reaches them
-through these functions, inside a request, so no page builds an engine of its own. The
-leading underscore keeps Dash from importing this module as a page.
+`app.create_app` stores the settings and the session factory on the Flask config (keys
+below); pages, components and the API reach the signed-in actor, a database session, Redis
+and the results store through these functions, inside a request, so none of them builds an
+engine of its own or imports `db`.
 """
 
 from __future__ import annotations
