@@ -101,8 +101,11 @@ def plan_of(run: inputs.RunSpec | None, timezone: str) -> dict[str, Any]:
             "day_of_month": run.day_of_month,
             "timezone": timezone,
         }
-    if run.type == "backfill":
+    if run.type == "backfill" or run.backfill is not None:  # a schedule may backfill too
         backfill = run.backfill
+        if backfill is not None and backfill.dry_run:
+            message = "A dry run needs the report: POST /reports/{report_id}/backfill."
+            raise field_errors({"run.backfill.dry_run": message}, message)
         raw["backfill"] = backfill.model_dump(exclude={"dry_run"}) if backfill else {}
     return raw
 
@@ -152,6 +155,7 @@ def create_report_view(call: Call) -> schemas.ReportCreated:
             notification_emails=body.notification_emails,
             timezone=timezone,
             plan=plan,
+            triggered_by="api",
         )
     report = outcome.report
     return schemas.ReportCreated(

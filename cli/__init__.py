@@ -62,4 +62,14 @@ def main() -> None:
 
 
 # The commands register themselves on `main` when their modules load.
-from cli import common_io, db, demo, processes, runs, templates, users  # noqa: E402,F401
+from cli import (  # noqa: E402,F401
+    common_io,
+    db,
+    demo,
+    processes,
+    report_backfills,
+    reports,
+    runs,
+    templates,
+    users,
+)

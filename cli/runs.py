@@ -38,7 +38,7 @@ from cli.common_io import (
 )
 
 
-def _execution_json(info: ExecutionInfo) -> dict[str, Any]:
+def execution_json(info: ExecutionInfo) -> dict[str, Any]:
     def iso(moment: datetime | None) -> str | None:
         return moment.isoformat() if moment is not None else None
 
@@ -56,7 +56,7 @@ def _execution_json(info: ExecutionInfo) -> dict[str, Any]:
     }
 
 
-def _window_text(info: ExecutionInfo) -> str:
+def window_text(info: ExecutionInfo) -> str:
     """The window as the inclusive days `--start`/`--end` name (it is stored half-open)."""
     if info.time_window_start is None or info.time_window_end is None:
         return "no time window"
@@ -113,7 +113,7 @@ def _request_run(
     return actor, info
 
 
-def _wait_for_end(
+def wait_for_end(
     sessions: sessionmaker[Session],
     actor: Actor,
     info: ExecutionInfo,
@@ -233,11 +233,11 @@ def execute(
                     click.echo(f"execution {info.execution_id} {info.status}")
                     click.echo(
                         f"template {info.template_id} on instance {info.instance_id}, "
-                        f"{_window_text(info)}"
+                        f"{window_text(info)}"
                     )
                 if not wait:
                     if as_json:
-                        echo_json(_execution_json(info))
+                        echo_json(execution_json(info))
                     return
 
                 def progress(latest: ExecutionInfo) -> None:
@@ -245,21 +245,21 @@ def execute(
                         click.echo(f"{latest.execution_id} {latest.status}", err=True)
 
                 try:
-                    info = _wait_for_end(sessions, actor, info, timeout=timeout, on_change=progress)
+                    info = wait_for_end(sessions, actor, info, timeout=timeout, on_change=progress)
                 except KeyboardInterrupt:
                     click.echo(f"\nstopped waiting; {info.execution_id} goes on", err=True)
                     ctx.exit(130)
         finally:
             redis.close()
-    _report_end(ctx, info, settings=settings, timeout=timeout, as_json=as_json)
+    report_end(ctx, info, settings=settings, timeout=timeout, as_json=as_json)
 
 
-def _report_end(
+def report_end(
     ctx: click.Context, info: ExecutionInfo, *, settings: Settings, timeout: float, as_json: bool
 ) -> None:
     """Print how the run ended and exit with its code: 0 completed, 1 not, 3 still going."""
     if as_json:
-        echo_json(_execution_json(info))
+        echo_json(execution_json(info))
     else:
         click.echo(f"status: {info.status}")
         if info.status == "completed":

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import click
 
 from cli import (
     cli_settings,
     main,
 )
-from cli.common_io import echo_json, open_metadata
+from cli.common_io import echo_json, open_metadata, text_table
 
 
 @main.command("templates")
@@ -38,7 +36,7 @@ def templates_command(search: str | None, category: str | None, as_json: bool) -
                 (s.template_id, s.name, s.category, s.report_type, str(s.parameter_count))
                 for s in summaries
             ]
-            click.echo(_table(("ID", "NAME", "CATEGORY", "REPORT TYPE", "PARAMETERS"), rows))
+            click.echo(text_table(("ID", "NAME", "CATEGORY", "REPORT TYPE", "PARAMETERS"), rows))
             return
         listing = []
         for summary in summaries:
@@ -58,12 +56,3 @@ def templates_command(search: str | None, category: str | None, as_json: bool) -
                 }
             )
     echo_json(listing)
-
-
-def _table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
-    """Left-aligned columns, two spaces apart."""
-    widths = [max(len(row[i]) for row in (headers, *rows)) for i in range(len(headers))]
-    return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        for row in (headers, *rows)
-    )

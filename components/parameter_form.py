@@ -14,7 +14,7 @@ field error, never silently a default or nothing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -589,6 +589,18 @@ def value_states(form: Any, wrap: type[Input] | type[State] = State) -> list[Any
         wrap(ids.param_inputs(form, "range"), "start_date"),
         wrap(ids.param_inputs(form, "range"), "end_date"),
     ]
+
+
+def form_states(form: Any) -> list[State]:
+    """`value_states` and the form's spec store: what `read_form` reads, in its order."""
+    return [*value_states(form), State(ids.form_store_id(form, "spec"), "data")]
+
+
+def read_form(states: Sequence[Any]) -> dict[str, Any]:
+    """The raw values of a form by parameter name, from the values of `form_states`."""
+    *by_kind, spec = states
+    kinds = ("value", "search", "preset", "date", "start", "end")
+    return collect_values(spec or {}, **dict(zip(kinds, by_kind, strict=True)))
 
 
 def check_form(

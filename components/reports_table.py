@@ -1,6 +1,6 @@
 """DashboardsTable, the Reports tab: every report the user may see in a dash-ag-grid that
 pages, sorts and filters on the server (`services.reports.list_reports`), with inline
-actions: star, run now, pause/resume, edit, delete.
+actions: star, run now, pause/resume, edit and backfill (on the report's page), delete.
 
 The grid uses AG Grid's infinite row model: it asks for one page of rows at a time
 (`getRowsRequest`) and the callback answers with that page and the total. Filters outside
@@ -20,30 +20,26 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from components import ids
 from components.feedback import create_error_feedback, create_feedback, error_message
 from components.format import MISSING, format_relative, plan_badge, plural
 from components.ids import page_id
 from components.navbar import create_icon
 from components.page import create_empty_state
-from components.parameter_form import collect_values, create_parameter_form, value_states
 from components.progress import IDLE_PLAN, create_poll_interval, poll_plan, register_poll_plan
 from components.status import STATUS_COLORS, status_label
 from components.template_grid import ANY
 from services.activity import activity
 from services.dashboards import favorite_dashboard, unfavorite_dashboard
-from services.errors import DomainError, ParameterError, ValidationFailed
+from services.errors import DomainError
 from services.executions import run_report
 from services.reports import (
     STATES,
     ReportInfo,
+    can_edit,
     delete_report,
-    get_report,
     list_reports,
-    update_report,
 )
 from services.schedules import update_schedule
-from services.templates import get_template
 from services.users import Actor
 from webcontext import callback_actor, db_session, redis_client
 
@@ -52,7 +48,12 @@ PAGE_SIZE = 20
 #: Grid columns the service can sort by (the rest do not sort).
 SORT_COLUMNS = ("name", "last_run_at", "next_run_at", "execution_count")
 #: What an action cell says; the column id names the action.
-ACTION_LABELS = {"run": "Run now", "edit": "Edit", "delete": "Delete"}
+ACTION_LABELS = {
+    "run": "Run now",
+    "edit": "Edit name, parameters, e-mails and schedule",
+    "backfill": "Start a backfill",
+    "delete": "Delete",
+}
 PAUSE, RESUME = "Pause the schedule", "Resume the schedule"
 STARRED, UNSTARRED = "★", "☆"
 #: Frequencies the filter offers (services.reports.list_reports checks them).
@@ -157,6 +158,7 @@ def column_defs() -> list[dict[str, Any]]:
             },
         ),
         _action_column("edit", {"bi-pencil": "!!params.value"}),
+        _action_column("backfill", {"bi-calendar-range": "!!params.value"}),
         _action_column("delete", {"bi-trash": "!!params.value"}, danger=True),
         {"field": "refresh", "hide": True, "filter": "agNumberColumnFilter"},
     ]
@@ -206,6 +208,7 @@ def report_row(report: ReportInfo, *, can_change: bool) -> dict[str, Any]:
         "run": ACTION_LABELS["run"] if can_change and report.is_active else "",
         "pause": pause,
         "edit": ACTION_LABELS["edit"] if can_change else "",
+        "backfill": ACTION_LABELS["backfill"] if can_change and report.is_active else "",
         "delete": ACTION_LABELS["delete"] if can_change else "",
     }
 
@@ -278,7 +281,6 @@ def create_reports_tab() -> html.Div:
             dcc.Store(id=page_id("reports-refresh"), data=0),
             dcc.Store(id=page_id("reports-rows"), data={}),
             dcc.Store(id=page_id("reports-pending-delete")),
-            dcc.Store(id=page_id("edit-report")),
             # The live tab: see check_for_changes.
             dcc.Store(id=page_id("reports-poll-plan")),
             dcc.Store(id=page_id("reports-signature")),
@@ -333,7 +335,6 @@ def create_reports_tab() -> html.Div:
                 ),
                 id=page_id("reports-grid-wrap"),
             ),
-            create_edit_modal(),
             create_delete_modal(),
         ]
     )
@@ -379,52 +380,6 @@ def create_report_filters() -> dbc.Row:
             select("reports-frequency", "Frequency", "Any frequency", FREQUENCY_CHOICES),
         ],
         class_name="g-2 mb-3 align-items-end",
-    )
-
-
-def create_edit_modal() -> dbc.Modal:
-    return dbc.Modal(
-        [
-            dbc.ModalHeader(dbc.ModalTitle("Edit report")),
-            dbc.ModalBody(
-                [
-                    html.Div(id=page_id("edit-alert")),
-                    html.Div(
-                        [
-                            dbc.Label(
-                                "Name", html_for=page_id("edit-name"), class_name="fw-semibold"
-                            ),
-                            dbc.Input(id=page_id("edit-name"), maxLength=200),
-                            dbc.FormFeedback(id=page_id("edit-name-error"), type="invalid"),
-                        ],
-                        className="mb-3",
-                    ),
-                    html.Div(
-                        [
-                            dbc.Label(
-                                "Description",
-                                html_for=page_id("edit-description"),
-                                class_name="fw-semibold",
-                            ),
-                            dbc.Textarea(id=page_id("edit-description"), rows=2),
-                        ],
-                        className="mb-3",
-                    ),
-                    html.H3("Parameters", className="h6 text-uppercase text-body-secondary"),
-                    html.Div(id=page_id("edit-form")),
-                ]
-            ),
-            dbc.ModalFooter(
-                [
-                    dbc.Button("Cancel", id=page_id("edit-cancel"), color="link"),
-                    dbc.Button("Save changes", id=page_id("edit-save"), color="primary"),
-                ]
-            ),
-        ],
-        id=page_id("edit-modal"),
-        size="lg",
-        scrollable=True,
-        is_open=False,
     )
 
 
@@ -488,7 +443,7 @@ def rows_response(
     actor: Actor,
     known: Mapping[str, Any],
 ) -> tuple[Any, ...]:
-    rows = [report_row(r, can_change=actor.can_run) for r in reports]
+    rows = [report_row(r, can_change=can_edit(actor, r)) for r in reports]
     facts = {**known, **{r.report_id: row_facts(r) for r in reports}}
     empty = total == 0 and not is_filtered(query)
     if total:
@@ -552,16 +507,17 @@ def act_on_cell(
         raise PreventUpdate
     actor = callback_actor()
     if actor is None:
-        return (no_update,) * 11
+        return (no_update,) * 6
     return cell_action(actor, cell, rows or {}, refresh or 0)
 
 
 def cell_action(
     actor: Actor, cell: Mapping[str, Any], rows: Mapping[str, Any], refresh: int
 ) -> tuple[Any, ...]:
-    """What a click on `cell` does, as the eleven outputs of act_on_cell."""
+    """What a click on `cell` does, as the six outputs of act_on_cell: edit and backfill
+    open those dialogs on the report's page."""
     report_id, column, value = str(cell["rowId"]), cell.get("colId"), cell.get("value")
-    out: list[Any] = [no_update] * 11
+    out: list[Any] = [no_update] * 6
     facts = rows.get(report_id) or {}
     if column == "name":
         out[0] = f"/reports/{report_id}"
@@ -591,99 +547,16 @@ def cell_action(
                 verb = "paused" if value == PAUSE else "resumed"
                 out[1] = create_feedback(f"The schedule of “{facts.get('name')}” is {verb}.")
                 out[2] = refresh + 1
-            elif column == "edit" and value:
-                report = get_report(session=session, actor=actor, report_id=report_id)
-                template = get_template(session=session, template_id=report.template_id)
-                out[3:8] = [
-                    True,
-                    report.report_id,
-                    report.name,
-                    report.description,
-                    create_parameter_form(
-                        ids.EDIT_FORM,
-                        template_id=template.template_id,
-                        definitions=template.parameter_definitions,
-                        ui_schema=template.ui_schema,
-                        values=report.parameters,
-                        timezone=report.timezone,
-                        instance_id=report.instance_id,
-                    ),
-                ]
+            elif column in {"edit", "backfill"} and value:
+                out[0] = f"/reports/{report_id}?open={column}"
             elif column == "delete" and value:
-                out[8:11] = [True, delete_text(str(facts.get("name") or report_id)), report_id]
+                out[3:6] = [True, delete_text(str(facts.get("name") or report_id)), report_id]
             else:
                 raise PreventUpdate
     except DomainError as error:
         out[1] = create_error_feedback(error)
         out[2] = refresh + 1
     return tuple(out)
-
-
-def _edit_form_states() -> list[State]:
-    form = ids.EDIT_FORM
-    return [*value_states(form), State(ids.form_store_id(form, "spec"), "data")]
-
-
-def save_edit(
-    clicks: int | None,
-    report_id: str | None,
-    name: str | None,
-    description: str | None,
-    value: list[Any],
-    search: list[Any],
-    preset: list[Any],
-    date: list[Any],
-    start: list[Any],
-    end: list[Any],
-    spec: dict[str, Any] | None,
-    refresh: int | None,
-) -> Any:
-    """Save name, description and parameters; errors stay in the modal, next to fields."""
-    if not clicks or not report_id or not spec:
-        raise PreventUpdate
-    actor = callback_actor()
-    if actor is None:
-        return (no_update,) * 7
-    parameters = collect_values(
-        spec, value=value, search=search, preset=preset, date=date, start=start, end=end
-    )
-    changes = {"name": name or "", "description": description or "", "parameters": parameters}
-    return save_changes(actor, report_id, changes, refresh or 0)
-
-
-def save_changes(
-    actor: Actor, report_id: str, changes: dict[str, Any], refresh: int
-) -> tuple[Any, ...]:
-    try:
-        with db_session() as session:
-            report = update_report(
-                session=session, actor=actor, report_id=report_id, changes=changes
-            )
-    except ParameterError as error:
-        if error.field == "name":
-            return no_update, True, error.message, no_update, None, no_update, no_update
-        return no_update, False, "", no_update, create_error_feedback(error), no_update, no_update
-    except ValidationFailed:
-        message = "Some parameters need attention: see the fields marked in red."
-        return (
-            no_update,
-            False,
-            "",
-            True,
-            create_feedback(message, color="danger"),
-            no_update,
-            no_update,
-        )
-    except DomainError as error:
-        return no_update, False, "", no_update, create_error_feedback(error), no_update, no_update
-    saved = create_feedback(f"Saved “{report.name}”.")
-    return False, False, "", no_update, None, saved, refresh + 1
-
-
-def cancel_edit(clicks: int | None) -> bool:
-    if not clicks:
-        raise PreventUpdate
-    return False
 
 
 def confirm_delete(
@@ -758,14 +631,9 @@ def register_callbacks() -> None:
         prevent_initial_call=True,
     )(go_to_templates)
     callback(
-        Output(page_id("reports-location"), "pathname"),
+        Output(page_id("reports-location"), "href"),
         Output(page_id("reports-feedback"), "children"),
         Output(page_id("reports-refresh"), "data"),
-        Output(page_id("edit-modal"), "is_open"),
-        Output(page_id("edit-report"), "data"),
-        Output(page_id("edit-name"), "value"),
-        Output(page_id("edit-description"), "value"),
-        Output(page_id("edit-form"), "children"),
         Output(page_id("delete-modal"), "is_open"),
         Output(page_id("delete-text"), "children"),
         Output(page_id("reports-pending-delete"), "data"),
@@ -774,27 +642,6 @@ def register_callbacks() -> None:
         State(page_id("reports-refresh"), "data"),
         prevent_initial_call=True,
     )(act_on_cell)
-    callback(
-        Output(page_id("edit-modal"), "is_open", allow_duplicate=True),
-        Output(page_id("edit-name"), "invalid"),
-        Output(page_id("edit-name-error"), "children"),
-        Output(ids.form_store_id(ids.EDIT_FORM, "reveal"), "data"),
-        Output(page_id("edit-alert"), "children"),
-        Output(page_id("reports-feedback"), "children", allow_duplicate=True),
-        Output(page_id("reports-refresh"), "data", allow_duplicate=True),
-        Input(page_id("edit-save"), "n_clicks"),
-        State(page_id("edit-report"), "data"),
-        State(page_id("edit-name"), "value"),
-        State(page_id("edit-description"), "value"),
-        *_edit_form_states(),
-        State(page_id("reports-refresh"), "data"),
-        prevent_initial_call=True,
-    )(save_edit)
-    callback(
-        Output(page_id("edit-modal"), "is_open", allow_duplicate=True),
-        Input(page_id("edit-cancel"), "n_clicks"),
-        prevent_initial_call=True,
-    )(cancel_edit)
     callback(
         Output(page_id("delete-modal"), "is_open", allow_duplicate=True),
         Output(page_id("reports-feedback"), "children", allow_duplicate=True),

@@ -13,7 +13,7 @@ from components.format import plural
 from components.ids import page_id, template_use_id
 from components.navbar import create_icon
 from components.page import create_empty_state
-from services.templates import TemplateSummary
+from services.templates import TemplateSummary, fits_instance
 
 #: Bootstrap Icons name for each report type; others get a generic chart.
 REPORT_TYPE_ICONS: dict[str, str] = {
@@ -99,11 +99,6 @@ def create_template_filters(
     )
 
 
-def compatible(needs: Iterable[str], instance_kinds: Iterable[str]) -> bool:
-    """A template fits an instance when the instance has every metadata list it needs."""
-    return set(needs) <= set(instance_kinds)
-
-
 def narrow(
     templates: list[TemplateSummary],
     *,
@@ -117,7 +112,7 @@ def narrow(
         t
         for t in templates
         if (not report_type or t.report_type == report_type)
-        and (kinds is None or compatible(needs.get(t.template_id, []), kinds))
+        and (kinds is None or fits_instance(needs.get(t.template_id, []), kinds))
     ]
 
 

@@ -1,8 +1,8 @@
 """The report page's backfills: the "Start a backfill" modal (a range, a segment size, what
 to run again, and a dry run listing the segments) and retrying one segment.
 
-pages/report.py places the modal and its open button and imports this module, so these
-callbacks register with it; the leading underscore keeps Dash from making it a page.
+pages/report.py places the modal and its open button and registers these callbacks (for
+every app it is built into); the leading underscore keeps Dash from making it a page.
 Every rule is the services': read_plan reads what the fields hold (on each change, so a
 field's error goes as soon as it is valid again), preview_backfill is the dry run and
 apply_plan starts the backfill; this module only shows what they say.
@@ -15,9 +15,10 @@ from datetime import timedelta
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, html, no_update
+from dash import ALL, Input, Output, State, ctx, html, no_update
 from dash.development.base_component import Component
 
+from components.callbacks import CallbackSet
 from components.clicks import clicked_index
 from components.feedback import create_error_feedback, create_feedback, error_message
 from components.format import format_window, plural
@@ -43,6 +44,8 @@ PLAN = "report-backfill-plan"
 SUBMIT = "report-backfill-submit"
 ALERT = "report-backfill-alert"
 RETRY_ONE = "report-backfill-retry-one"
+#: Registered by pages/report.py for every app (see components.callbacks).
+callbacks = CallbackSet()
 #: The store (in components.report_cards' backfill section) naming the latest backfill.
 COLLECTION = "report-backfill-collection"
 
@@ -428,7 +431,7 @@ def _backfill_of(plan: RunPlan) -> BackfillPlan:
 # --- callbacks ---------------------------------------------------------------------------
 
 
-@callback(
+@callbacks.callback(
     Output(MODAL, "is_open"),
     Input(OPEN, "n_clicks"),
     Input(DISMISS, "n_clicks"),
@@ -440,7 +443,7 @@ def toggle_modal(open_clicks: int | None, dismiss_clicks: int | None) -> Any:
     return ctx.triggered_id == OPEN
 
 
-clientside_callback(
+callbacks.clientside(
     """
     function(mode) {
         const dates = mode === "dates";
@@ -453,7 +456,7 @@ clientside_callback(
 )
 
 
-@callback(
+@callbacks.callback(
     Output(LOOKBACK, "value"),
     Output(RANGE, "value"),
     Input({"type": PRESET, "index": ALL}, "n_clicks"),
@@ -467,7 +470,7 @@ def pick_preset(clicks: list[int | None]) -> tuple[Any, Any]:
     return int(days), "lookback"
 
 
-@callback(
+@callbacks.callback(
     output={**_field_outputs(), "plan": Output(PLAN, "children")},
     inputs={
         "preview": Input(PREVIEW, "n_clicks"),
@@ -518,7 +521,7 @@ def _hint() -> html.P:
     return html.P(PLAN_HINT, className="small text-body-secondary mb-0")
 
 
-@callback(
+@callbacks.callback(
     output={
         **_field_outputs(allow_duplicate=True),
         "plan": Output(PLAN, "children", allow_duplicate=True),
@@ -577,7 +580,7 @@ def start_backfill(
     }
 
 
-@callback(
+@callbacks.callback(
     Output("report-feedback", "children", allow_duplicate=True),
     Output("report-refresh", "data", allow_duplicate=True),
     Input({"type": RETRY_ONE, "index": ALL}, "n_clicks"),

@@ -19,10 +19,10 @@ from components.callbacks import CallbackSet
 from components.feedback import error_message
 from components.ids import form_store_id
 from components.parameter_form import (
-    collect_values,
     create_parameter_form,
+    form_states,
     parameter_errors,
-    value_states,
+    read_form,
 )
 from components.schedule_form import (
     BROWSER_TIMEZONE_JS,
@@ -280,7 +280,7 @@ def open_editor(edit: int | None, schedule: int | None, cancel: int | None) -> A
         "name": State(edit_id("name"), "value"),
         "description": State(edit_id("description"), "value"),
         "emails": State(edit_id("emails"), "value"),
-        "form": [*value_states(FORM), State(form_store_id(FORM, "spec"), "data")],
+        "form": form_states(FORM),
         "scheduled": State(edit_id("scheduled"), "value"),
         "had_schedule": State(edit_id("had-schedule"), "data"),
         "schedule": [State(edit_id(name), "value") for name in FIELDS],
@@ -315,13 +315,11 @@ def save(
     actor = callback_actor()
     if actor is None or not clicks:
         raise PreventUpdate
-    *form_values, spec = form
-    kinds = ("value", "search", "preset", "date", "start", "end")
     changes = {
         "name": name or "",
         "description": description or "",
         "notification_emails": split_emails(emails),
-        "parameters": collect_values(spec or {}, **dict(zip(kinds, form_values, strict=True))),
+        "parameters": read_form(form),
     }
     try:
         plan = None

@@ -18,10 +18,10 @@ from components.feedback import create_feedback, error_message
 from components.format import format_window
 from components.ids import form_store_id
 from components.parameter_form import (
-    collect_values,
     create_parameter_form,
+    form_states,
     parameter_errors,
-    value_states,
+    read_form,
 )
 from services.errors import DomainError, ParameterError, ValidationFailed
 from services.presets import DATE_PRESETS
@@ -205,7 +205,7 @@ def describe_window(
         "choice": State(run_id("range"), "value"),
         "start": State(run_id("start"), "value"),
         "end": State(run_id("end"), "value"),
-        "form": [*value_states(FORM), State(form_store_id(FORM, "spec"), "data")],
+        "form": form_states(FORM),
         "refresh": State("report-refresh", "data"),
     },
     running=[(Output(run_id("submit"), "disabled"), True, False)],
@@ -225,9 +225,7 @@ def run(
     actor = callback_actor()
     if actor is None or not clicks:
         raise PreventUpdate
-    *form_values, spec = form
-    kinds = ("value", "search", "preset", "date", "start", "end")
-    overrides = collect_values(spec or {}, **dict(zip(kinds, form_values, strict=True)))
+    overrides = read_form(form)
     try:
         plan = read_plan(raw_run(choice, start, end, overrides))
         with db_session() as session:

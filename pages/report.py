@@ -24,7 +24,7 @@ from components.report_cards import (
     create_result_preview,
     create_schedule_summary,
 )
-from pages import _report_edit, _report_run
+from pages import _report_backfill, _report_edit, _report_run
 from pages._report_backfill import create_backfill_modal, create_open_button
 from pages._report_edit import create_edit_buttons, create_edit_modal, create_schedule_button
 from pages._report_run import create_run_button, create_run_modal
@@ -38,7 +38,7 @@ from services.executions import (
     preview_result,
     run_report,
 )
-from services.reports import ReportInfo, delete_report, get_report, set_active
+from services.reports import ReportInfo, can_edit, delete_report, get_report, set_active
 from services.schedules import (
     PreviewRun,
     ScheduleInfo,
@@ -67,6 +67,7 @@ dash.register_page(
 # The editor's and the run dialog's callbacks, for every app built (components.callbacks).
 _report_edit.callbacks.register()
 _report_run.callbacks.register()
+_report_backfill.callbacks.register()
 
 #: Runs listed in the history; the Runs page has them all.
 HISTORY_LIMIT = 15
@@ -121,11 +122,6 @@ def layout(
     return page
 
 
-def can_change(actor: Actor, report: ReportInfo) -> bool:
-    """Owners and admins change a report (the services check again on every action)."""
-    return actor.can_run and (actor.is_admin or report.owner_email == actor.email)
-
-
 def create_report_layout(
     report: ReportInfo,
     schedule: ScheduleInfo | None,
@@ -135,7 +131,7 @@ def create_report_layout(
     *,
     open_modal: str | None = None,
 ) -> html.Div:
-    editable = can_change(actor, report)
+    editable = can_edit(actor, report)
     runnable = actor.can_run and report.is_active
     return html.Div(
         [
@@ -440,10 +436,11 @@ def refresh_backfills(signature: str | None, report_id: str) -> Any:
         return no_update
     try:
         with db_session() as session:
+            report = get_report(session=session, actor=actor, report_id=report_id)
             backfills = report_backfills(session=session, actor=actor, report_id=report_id)
     except DomainError as error:
         return create_error_feedback(error)
-    return create_backfill_section(backfills, can_change=actor.can_run)
+    return create_backfill_section(backfills, can_change=can_edit(actor, report))
 
 
 @callback(

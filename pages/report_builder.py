@@ -36,10 +36,10 @@ from components.feedback import create_error_feedback, error_message
 from components.ids import RUN_FORM, page_id
 from components.page import create_page_header
 from components.parameter_form import (
-    collect_values,
     create_parameter_form,
     describe_values,
     parameter_errors,
+    read_form,
     value_states,
 )
 from components.reports_table import create_reports_tab
@@ -83,9 +83,9 @@ from services.report_plans import (
     read_plan,
 )
 from services.reports import check_name
-from services.templates import TemplateDetail, get_template, list_templates, validate_parameters
+from services.templates import get_template, list_templates, validate_parameters
 from services.users import Actor
-from services.windows import Window
+from services.windows import Window, default_window
 from webcontext import callback_actor, current_actor, db_session, redis_client, sign_in_redirect
 
 dash.register_page(
@@ -109,10 +109,7 @@ def layout(tab: str | None = None, **_query: str) -> Component:
     with db_session() as session:
         templates = list_templates(session=session)
         instances = list_instances(session=session, actor=actor)
-        needs = {
-            t.template_id: template_needs(get_template(session=session, template_id=t.template_id))
-            for t in templates
-        }
+    needs = {t.template_id: list(t.metadata_needs) for t in templates}
     return html.Div(
         [
             dcc.Location(id=page_id("location"), refresh="callback-nav"),
@@ -145,13 +142,6 @@ def layout(tab: str | None = None, **_query: str) -> Component:
             ),
             create_run_modal(),
         ]
-    )
-
-
-def template_needs(template: TemplateDetail) -> list[str]:
-    """The metadata lists (campaigns, asins) a template's parameters are chosen from."""
-    return sorted(
-        {d["options_source"] for d in template.parameter_definitions if d.get("options_source")}
     )
 
 
@@ -548,10 +538,7 @@ def read_modal(args: tuple[Any, ...]) -> dict[str, Any]:
     run_type, *rest = rest
     schedule, rest = rest[: len(SCHEDULE_FIELDS)], rest[len(SCHEDULE_FIELDS) :]
     run_now, with_backfill, segment, lookback, known = rest
-    values = {}
-    if spec:
-        kinds = ("value", "search", "preset", "date", "start", "end")
-        values = collect_values(spec, **dict(zip(kinds, form_values, strict=True)))
+    values = read_form([*form_values, spec]) if spec else {}
     return {
         "state": dict(state or {}),
         "name": name or "",
@@ -629,7 +616,7 @@ def step_forward(actor: Actor, modal: Mapping[str, Any]) -> dict[str, Any]:
                 )
         except ValidationFailed as error:
             return {"hint": plan_hint(error.errors)}
-        parameters = _validate(modal, check.run_window)
+        parameters = _validate(modal, preview_window(check))
         if not parameters.valid:
             return {"state": {**state, "step": 1}, "reveal": True}
         info = modal["known"]["instances"].get(modal["instance_id"]) or {}
@@ -640,6 +627,16 @@ def step_forward(actor: Actor, modal: Mapping[str, Any]) -> dict[str, Any]:
         )
         return {"state": {**state, "step": REVIEW_STEP}, "hint": "", "review": review}
     raise PreventUpdate
+
+
+def preview_window(check: PlanCheck) -> Window:
+    """The window the review's SQL shows: the run now's, else the backfill's first
+    segment's, else the latest complete days (a scheduled run's), all after the data lag."""
+    if check.run_window is not None:
+        return check.run_window
+    if check.backfill is not None and check.backfill.to_create:
+        return check.backfill.to_create[0].window
+    return default_window(check.freshest)
 
 
 def name_problem(name: str) -> str:

@@ -8,6 +8,7 @@ Anything a user may not see is "not found", never "forbidden".
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, or_, select
@@ -51,8 +52,13 @@ def require_runner(actor: Actor) -> None:
         raise PermissionDenied("Viewers can read reports but not run or change them.")
 
 
+def may_edit(actor: Actor, owner_uuid: uuid.UUID | None) -> bool:
+    """Owners and admins change a report; viewers change nothing."""
+    return actor.can_run and (actor.is_admin or owner_uuid == actor.id)
+
+
 def require_editor(actor: Actor, report: ReportDefinition) -> None:
     """The report is visible to `actor`; may they change it?"""
     require_runner(actor)
-    if not actor.is_admin and report.owner_uuid != actor.id:
+    if not may_edit(actor, report.owner_uuid):
         raise PermissionDenied("Only the report's owner or an admin can change it.")

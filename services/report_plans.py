@@ -14,7 +14,7 @@ import math
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from redis import Redis
@@ -156,10 +156,12 @@ class _Reader:
     def day(self, raw: Any, name: str) -> date | None:
         if raw is None or raw == "":
             return None
+        if isinstance(raw, datetime):
+            return raw.date()
         if isinstance(raw, date):
             return raw
-        try:
-            return date.fromisoformat(str(raw).strip()[:10])
+        try:  # a day, or a moment whose day counts ("2025-01-31T00:00Z"); nothing trailing
+            return datetime.fromisoformat(str(raw).strip()).date()
         except ValueError:
             self.fail(name, "Enter a real date as YYYY-MM-DD.")
             return None
@@ -337,9 +339,11 @@ def create_report_with_plan(
     parameters: dict[str, Any] | None = None,
     notification_emails: Iterable[str] = (),
     timezone: str | None = None,
+    triggered_by: str = "manual",
 ) -> PlanOutcome:
     """Create the report, its dashboard and its plan in one transaction: when any part is
-    refused, nothing is created and the error names the field ("schedule.time_of_day" …)."""
+    refused, nothing is created and the error names the field ("schedule.time_of_day" …).
+    `triggered_by` is what the run now records ("api" from the REST API)."""
     zone_name = plan.schedule.timezone if plan.schedule else (timezone or "UTC")
     try:
         report = create_report(
@@ -355,7 +359,7 @@ def create_report_with_plan(
             notification_emails=notification_emails,
             commit=False,
         )
-        parts = _apply(session, actor, report.report_id, plan)
+        parts = _apply(session, actor, report.report_id, plan, triggered_by)
         session.commit()
     except Exception:
         session.rollback()
@@ -364,7 +368,13 @@ def create_report_with_plan(
 
 
 def apply_plan(
-    *, session: Session, redis: Redis | None, actor: Actor, report_id: str, plan: RunPlan
+    *,
+    session: Session,
+    redis: Redis | None,
+    actor: Actor,
+    report_id: str,
+    plan: RunPlan,
+    triggered_by: str = "manual",
 ) -> PlanOutcome:
     """Give an existing report the plan's parts, all or nothing: a run now, a schedule (the
     active one is changed, or one is added), a backfill."""
@@ -372,7 +382,7 @@ def apply_plan(
         raise ParameterError("plan", "Choose a run now, a schedule or a backfill.")
     try:
         report = get_report_row(session=session, actor=actor, report_id=report_id)
-        parts = _apply(session, actor, report.report_id, plan)
+        parts = _apply(session, actor, report.report_id, plan, triggered_by)
         session.commit()
     except Exception:
         session.rollback()
@@ -531,7 +541,9 @@ def _under(section: str, error: ParameterError) -> ParameterError:
     return ParameterError(f"{section}.{error.field}", error.message)
 
 
-def _apply(session: Session, actor: Actor, report_id: str, plan: RunPlan) -> _Parts:
+def _apply(
+    session: Session, actor: Actor, report_id: str, plan: RunPlan, triggered_by: str = "manual"
+) -> _Parts:
     """Each part of the plan, flushed, not committed."""
     parts = _Parts()
     if plan.schedule is not None:
@@ -568,6 +580,7 @@ def _apply(session: Session, actor: Actor, report_id: str, plan: RunPlan) -> _Pa
                 start=run.start_date,
                 end=run.end_date,
                 preset=run.preset,
+                triggered_by=triggered_by,
             )
         except ParameterError as error:
             raise _under("run_now", error) from None

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Select, exists, func, or_, select
@@ -24,7 +25,13 @@ from db.models import (
     ReportSchedule,
 )
 from db.views import report_runs_overview as overview
-from services.access import granted_instances, require_editor, require_runner, visible_reports
+from services.access import (
+    granted_instances,
+    may_edit,
+    require_editor,
+    require_runner,
+    visible_reports,
+)
 from services.dashboards import create_dashboard_for_report
 from services.errors import ParameterError, ReportNotFound, ValidationFailed
 from services.instances import get_instance
@@ -54,6 +61,7 @@ class ReportInfo:
     instance_id: str
     instance_name: str
     owner_email: str
+    owner_uuid: UUID
     frequency: str
     timezone: str
     is_active: bool
@@ -125,6 +133,7 @@ def _info(row: Any) -> ReportInfo:
         instance_id=row.instance_id,
         instance_name=row.instance_name,
         owner_email=row.owner_email,
+        owner_uuid=row.owner_uuid,
         frequency=row.frequency,
         timezone=row.timezone,
         is_active=bool(row.is_active),
@@ -143,6 +152,12 @@ def _info(row: Any) -> ReportInfo:
         notification_emails=tuple(row.notification_emails or ()),
         run_kind=run_kind_of(row.schedule_type, bool(row.backfilled)),
     )
+
+
+def can_edit(actor: Actor, report: ReportInfo) -> bool:
+    """Whether `actor` may change the report (owners and admins): what a page offers;
+    every change is checked again by `require_editor`."""
+    return may_edit(actor, report.owner_uuid)
 
 
 def get_report_row(*, session: Session, actor: Actor, report_id: str) -> ReportDefinition:

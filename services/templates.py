@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -30,6 +31,13 @@ class TemplateSummary:
     report_type: str
     parameter_count: int
     min_data_age_days: int
+    #: The instance metadata lists (campaigns, asins) its parameters are chosen from.
+    metadata_needs: tuple[str, ...] = ()
+
+
+def fits_instance(needs: Iterable[str], instance_kinds: Iterable[str]) -> bool:
+    """A template runs on an instance that has every metadata list it needs."""
+    return set(needs) <= set(instance_kinds)
 
 
 def list_templates(
@@ -76,6 +84,15 @@ def _summary(template: QueryTemplate) -> TemplateSummary:
         report_type=template.report_type,
         parameter_count=len(template.parameter_definitions or []),
         min_data_age_days=template.min_data_age_days,
+        metadata_needs=tuple(
+            sorted(
+                {
+                    str(d["options_source"])
+                    for d in template.parameter_definitions or []
+                    if isinstance(d, dict) and d.get("options_source")
+                }
+            )
+        ),
     )
 
 

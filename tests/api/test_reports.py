@@ -3,16 +3,19 @@ run, backfill; and who may do what."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, get_args
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from api import schemas
-from db.models import ReportDefinition
+from db.models import Instance, ReportDefinition, ReportExecution
 from services.reports import RUN_KINDS
-from tests.api.conftest import ApiClient, assert_error, create_report
+from services.run_events import record_run_end
+from services.windows import freshest_day
+from tests.api.conftest import RB, ApiClient, assert_error, create_report
 from tests.services.conftest import World
 
 
@@ -82,9 +85,15 @@ def test_a_backfill_report_starts_its_backfill(client: ApiClient) -> None:
         ({"type": "recurring"}, "run.frequency"),
         ({"type": "recurring", "cron_expression": "every day"}, "run.cron_expression"),
         ({"type": "recurring", "frequency": "daily", "time_of_day": "25:00"}, "run.time_of_day"),
-        ({"type": "recurring", "frequency": "daily", "timezone": "Mars/Base"}, "timezone"),
-        ({"type": "backfill"}, "run.backfill"),
+        ({"type": "recurring", "frequency": "daily", "timezone": "Mars/Base"}, "run.timezone"),
+        ({"type": "recurring", "frequency": "monthly", "day_of_month": 29}, "run.day_of_month"),
+        ({"type": "backfill"}, "run.backfill.lookback_days"),
         ({"type": "backfill", "backfill": {"lookback_days": 400}}, "run.backfill.lookback_days"),
+        ({"type": "backfill", "backfill": {"start_date": "2025-02-30"}}, "run.backfill.start_date"),
+        (
+            {"type": "backfill", "backfill": {"lookback_days": 7, "dry_run": True}},
+            "run.backfill.dry_run",
+        ),
         ({"type": "sometimes"}, "run.type"),
     ],
 )
@@ -232,16 +241,17 @@ def test_a_deleted_report_is_gone(client: ApiClient) -> None:
 def test_running_a_report_queues_a_run_with_overrides(client: ApiClient) -> None:
     report_id = create_report(client, parameters={"below": 5})["report_id"]
 
+    start = freshest() - timedelta(days=40)
     response = client.post(
         f"/reports/{report_id}/run",
-        json={"parameters": {"below": 2}, "time_window": {"start": "2024-05-01"}},
+        json={"parameters": {"below": 2}, "time_window": {"start": start.isoformat()}},
     )
 
     assert response.status_code == 202
     execution = response.json
     assert execution is not None
     assert execution["parameters"] == {"below": 2} and execution["triggered_by"] == "api"
-    assert execution["time_window_start"] == "2024-05-01T00:00:00Z"
+    assert execution["time_window_start"] == f"{start.isoformat()}T00:00:00Z"
     assert response.headers["X-RateLimit-Remaining"] == "9"
 
 
@@ -262,15 +272,17 @@ def test_runs_are_limited_to_ten_a_minute(client: ApiClient) -> None:
 
 def test_a_backfill_is_started_read_and_cancelled(client: ApiClient) -> None:
     report_id = create_report(client)["report_id"]
+    sunday = freshest() - timedelta(days=freshest().weekday() + 8)
 
     started = client.post(
         f"/reports/{report_id}/backfill",
-        json={"segment": "weekly", "lookback_days": 28, "end_date": "2024-03-31"},
+        json={"segment": "weekly", "lookback_days": 28, "end_date": sunday.isoformat()},
     )
     assert started.status_code == 202
     backfill = started.json
     assert backfill is not None
-    assert backfill["start_date"] == "2024-03-04" and backfill["end_date"] == "2024-03-31"
+    assert backfill["start_date"] == (sunday - timedelta(days=27)).isoformat()
+    assert backfill["end_date"] == sunday.isoformat()
     assert backfill["total_segments"] == 4 and backfill["status"] == "running"
     starts = [s["time_window_start"] for s in backfill["segments"]]
     assert starts == sorted(starts)
@@ -281,8 +293,10 @@ def test_a_backfill_is_started_read_and_cancelled(client: ApiClient) -> None:
     assert cancelled is not None and cancelled["status"] == "cancelled"
     assert {s["status"] for s in cancelled["segments"]} == {"cancelled"}
     assert_error(client.post(f"/backfills/{backfill['collection_id']}/cancel"), 409)
-    nothing_failed = client.post(f"/backfills/{backfill['collection_id']}/retry")
-    assert_error(nothing_failed, 409)
+    retried = client.post(f"/backfills/{backfill['collection_id']}/retry")  # cancelled ones
+    assert retried.status_code == 202 and retried.json is not None
+    assert retried.json["status"] == "running"
+    assert {(s["attempt"], s["status"]) for s in retried.json["segments"]} == {(2, "pending")}
 
 
 def test_backfill_fields_are_checked(client: ApiClient) -> None:
@@ -361,3 +375,262 @@ def test_a_report_says_how_it_runs_where_frequency_says_once(
 
 def test_the_documented_run_kinds_are_the_services() -> None:
     assert get_args(schemas.RunKind) == RUN_KINDS
+
+
+# --- report plans: ranges, reprocessing, dry runs, presets --------------------------------
+
+
+def freshest() -> date:
+    """The world's last complete day (its instance lags 2 days, in UTC)."""
+    return freshest_day(timezone="UTC", data_lag_days=2, min_data_age_days=0)
+
+
+def executions_in(session: Session) -> int:
+    session.expire_all()
+    return session.scalar(select(func.count()).select_from(ReportExecution)) or 0
+
+
+def end_runs(session: Session, statuses: dict[str, str]) -> None:
+    """End runs (execution id → status) as a worker would."""
+    for execution_id, status in statuses.items():
+        row = session.scalars(
+            select(ReportExecution).where(ReportExecution.execution_id == execution_id)
+        ).one()
+        row.status, row.completed_at = status, datetime.now(UTC)
+        record_run_end(session, row)
+    session.commit()
+
+
+def test_a_backfill_covers_the_days_from_start_date_to_end_date(client: ApiClient) -> None:
+    report_id = create_report(client)["report_id"]
+    monday = freshest() - timedelta(days=freshest().weekday() + 56)
+    first, last = monday + timedelta(days=2), monday + timedelta(days=24)  # Wed .. Thu
+
+    response = client.post(
+        f"/reports/{report_id}/backfill",
+        json={"start_date": first.isoformat(), "end_date": last.isoformat()},
+    )
+
+    assert response.status_code == 202
+    backfill = response.json
+    assert backfill is not None
+    assert (backfill["start_date"], backfill["end_date"]) == (first.isoformat(), last.isoformat())
+    assert backfill["segment_type"] == "weekly" and backfill["total_segments"] == 4
+    starts = [s["time_window_start"][:10] for s in backfill["segments"]]
+    assert starts == [(monday + timedelta(days=d)).isoformat() for d in (2, 7, 14, 21)]
+    ends = [backfill["segments"][i]["execution_id"] for i in (0, -1)]
+    assert sorted(backfill["partial_segments"]) == sorted(ends)
+
+
+def test_a_dry_run_answers_the_segments_and_creates_nothing(
+    client: ApiClient, session: Session
+) -> None:
+    report_id = create_report(client)["report_id"]
+    before = executions_in(session)
+
+    response = client.post(
+        f"/reports/{report_id}/backfill",
+        json={"segment": "monthly", "lookback_days": 90, "dry_run": True},
+    )
+
+    assert response.status_code == 200
+    planned = response.json
+    assert planned is not None and planned["dry_run"] is True
+    assert (planned["start_date"], planned["end_date"]) == (
+        (freshest() - timedelta(days=89)).isoformat(),
+        freshest().isoformat(),
+    )
+    assert planned["reprocess"] == "missing" and planned["segment_type"] == "monthly"
+    assert 3 <= len(planned["segments"]) <= 4
+    assert set(planned["segments"][0]) == {
+        "window_start",
+        "window_end",
+        "action",
+        "partial",
+        "reason",
+    }
+    assert {s["action"] for s in planned["segments"]} == {"create"}
+    assert planned["segments"][0]["partial"] is ((freshest() - timedelta(days=89)).day != 1)
+    assert planned["segments"][0]["window_start"] == planned["start_date"]
+    assert executions_in(session) == before
+    detail = client.get(f"/reports/{report_id}").json
+    assert detail is not None and detail["backfills"] == []
+
+
+@pytest.mark.parametrize(
+    ("reprocess", "actions"),
+    [
+        # four days ran (completed, failed, cancelled, completed); two never ran
+        ("missing", ["skip", "create", "create", "skip", "create", "create"]),
+        ("failed", ["skip", "create", "create", "skip", "skip", "skip"]),
+        ("all", ["create"] * 6),
+    ],
+)
+def test_reprocess_picks_the_segments_to_run_again(
+    client: ApiClient, session: Session, reprocess: str, actions: list[str]
+) -> None:
+    report_id = create_report(client)["report_id"]
+    first = freshest() - timedelta(days=9)
+    ran = client.post(
+        f"/reports/{report_id}/backfill",
+        json={
+            "segment": "daily",
+            "start_date": first.isoformat(),
+            "end_date": (first + timedelta(days=3)).isoformat(),
+        },
+    ).json
+    assert ran is not None
+    runs = [s["execution_id"] for s in ran["segments"]]
+    statuses = ["completed", "failed", "cancelled", "completed"]
+    end_runs(session, dict(zip(runs, statuses, strict=True)))
+    body = {
+        "segment": "daily",
+        "start_date": first.isoformat(),
+        "end_date": (first + timedelta(days=5)).isoformat(),
+        "reprocess": reprocess,
+    }
+
+    planned = client.post(f"/reports/{report_id}/backfill", json={**body, "dry_run": True}).json
+    started = client.post(f"/reports/{report_id}/backfill", json=body)
+
+    assert planned is not None and [s["action"] for s in planned["segments"]] == actions
+    assert started.status_code == 202
+    made = [(first + timedelta(days=i)).isoformat() for i, a in enumerate(actions) if a == "create"]
+    assert [s["time_window_start"][:10] for s in started.json["segments"]] == made  # type: ignore[index]
+
+
+def test_a_lookback_and_a_start_date_together_are_refused(
+    client: ApiClient, session: Session
+) -> None:
+    report_id = create_report(client)["report_id"]
+    body = {"lookback_days": 7, "start_date": (freshest() - timedelta(days=3)).isoformat()}
+
+    for dry_run in (False, True):
+        response = client.post(f"/reports/{report_id}/backfill", json={**body, "dry_run": dry_run})
+        assert "lookback_days" in assert_error(response, 422)["details"]["fields"]
+    assert executions_in(session) == 0
+
+
+def test_a_backfill_starting_before_the_instance_history_is_refused(client: ApiClient) -> None:
+    report_id = create_report(client)["report_id"]
+
+    for body, field in [
+        ({"start_date": "0001-01-01", "end_date": "9999-12-31"}, "start_date"),
+        ({"start_date": "2025-02-30"}, "start_date"),
+        ({"lookback_days": 7, "reprocess": "some"}, "reprocess"),
+    ]:
+        response = client.post(f"/reports/{report_id}/backfill", json=body)
+        assert field in assert_error(response, 422)["details"]["fields"], body
+
+
+def test_an_ad_hoc_run_over_all_of_time_is_refused(client: ApiClient, session: Session) -> None:
+    report_id = create_report(client)["report_id"]
+
+    response = client.post(
+        f"/reports/{report_id}/run",
+        json={"time_window": {"start": "0001-01-01", "end": "9999-12-31"}},
+    )
+
+    error = assert_error(response, 422, "validation_failed")
+    assert "history" in error["details"]["fields"]["time_window"]
+    assert executions_in(session) == 0
+
+
+@pytest.mark.parametrize(("preset", "days"), [("last_7_days", 7), ("last_90_days", 90)])
+def test_a_preset_run_ends_with_the_latest_complete_day(
+    client: ApiClient, preset: str, days: int
+) -> None:
+    report_id = create_report(client)["report_id"]
+
+    response = client.post(f"/reports/{report_id}/run", json={"preset": preset})
+
+    assert response.status_code == 202
+    execution = response.json
+    assert execution is not None
+    first = freshest() - timedelta(days=days - 1)
+    assert execution["time_window_start"] == f"{first.isoformat()}T00:00:00Z"
+    end = freshest() + timedelta(days=1)
+    assert execution["time_window_end"] == f"{end.isoformat()}T00:00:00Z"
+
+
+def test_a_preset_and_a_window_together_or_an_unknown_preset_are_refused(
+    client: ApiClient,
+) -> None:
+    report_id = create_report(client)["report_id"]
+    window = {"start": (freshest() - timedelta(days=3)).isoformat()}
+
+    both = client.post(
+        f"/reports/{report_id}/run", json={"preset": "last_7_days", "time_window": window}
+    )
+    unknown = client.post(f"/reports/{report_id}/run", json={"preset": "last_decade"})
+
+    assert "preset" in assert_error(both, 422)["details"]["fields"]
+    assert "preset" in assert_error(unknown, 422)["details"]["fields"]
+
+
+def test_a_report_with_a_refused_backfill_part_is_not_created(
+    client: ApiClient, session: Session
+) -> None:
+    session.execute(update(Instance).values(max_lookback_days=30))
+    session.commit()
+    listed_before = client.get("/reports").json
+    run = {
+        "type": "recurring",
+        "frequency": "weekly",
+        "weekday": 2,
+        "execute_now": True,
+        "backfill": {"segment": "weekly", "lookback_days": 60},
+    }
+
+    response = client.post(
+        "/reports", json={"template_id": "numbers", "instance_id": "wh", "name": "R", "run": run}
+    )
+
+    fields = assert_error(response, 422, "validation_failed")["details"]["fields"]
+    assert (
+        "run.backfill.lookback_days" in fields and "30 days" in fields["run.backfill.lookback_days"]
+    )
+    listed_after = client.get("/reports").json
+    assert listed_before is not None and listed_after is not None
+    assert listed_before["total"] == listed_after["total"] == 0
+    assert executions_in(session) == 0
+
+
+def test_a_weekly_report_may_run_now_and_backfill_in_the_same_request(
+    client: ApiClient,
+) -> None:
+    run = {
+        "type": "recurring",
+        "frequency": "weekly",
+        "weekday": 2,
+        "time_of_day": "07:15",
+        "execute_now": True,
+        "backfill": {"segment": "weekly", "lookback_days": 28},
+    }
+
+    created = create_report(client, run=run)
+
+    schedule = client.get(f"/schedules/{created['schedule_id']}").json
+    assert schedule is not None
+    assert schedule["cron_expression"] == "15 7 * * 3" and schedule["weekday"] == 2
+    assert schedule["description"] == "At 07:15, only on Wednesday"
+    assert created["execution_id"] is not None
+    assert created["collection_id"] is not None
+    backfill = client.get(f"/backfills/{created['collection_id']}").json
+    assert backfill is not None and backfill["status"] == "running"
+
+
+def test_the_openapi_document_lists_the_dry_run_answer(client: ApiClient) -> None:
+    document = client.get("/api/openapi.json", as_=None).json
+    assert document is not None
+
+    responses = document["paths"][f"{RB}/reports/{{report_id}}/backfill"]["post"]["responses"]
+
+    assert responses["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/BackfillDryRun"
+    }
+    assert responses["202"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Backfill"
+    }
+    dry_run = document["components"]["schemas"]["BackfillDryRun"]
+    assert {"dry_run", "segments", "start_date", "end_date"} <= set(dry_run["properties"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from flask import Flask
 from sqlalchemy.orm import Session
 
@@ -100,12 +102,15 @@ def test_validate_parameters_uses_the_given_window(client: ApiClient) -> None:
 
 
 def test_execute_queues_an_api_run_of_the_template(client: ApiClient, world: World) -> None:
+    # A week well within the instance's history (365 days; its data lags 2 days).
+    first = datetime.now(UTC).date() - timedelta(days=30)
+    last = first + timedelta(days=6)
     response = client.post(
         "/templates/numbers/execute",
         json={
             "instance_id": "wh",
             "parameters": {"below": 5},
-            "time_window": {"start": "2024-01-01", "end": "2024-01-07"},
+            "time_window": {"start": first.isoformat(), "end": last.isoformat()},
         },
     )
 
@@ -114,8 +119,8 @@ def test_execute_queues_an_api_run_of_the_template(client: ApiClient, world: Wor
     assert execution is not None
     assert execution["status"] == "pending" and execution["triggered_by"] == "api"
     assert execution["report_id"] is None and execution["template_id"] == "numbers"
-    assert execution["time_window_start"] == "2024-01-01T00:00:00Z"
-    assert execution["time_window_end"] == "2024-01-08T00:00:00Z"
+    assert execution["time_window_start"] == f"{first.isoformat()}T00:00:00Z"
+    assert execution["time_window_end"] == f"{(last + timedelta(days=1)).isoformat()}T00:00:00Z"
     assert response.headers["X-RateLimit-Limit"] == "10"
     assert response.headers["X-RateLimit-Remaining"] == "9"
 

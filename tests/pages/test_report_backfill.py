@@ -11,11 +11,13 @@ from typing import Any
 import pytest
 from dash import no_update
 
+from app import create_app
 from db.session import session_scope
 from services.backfills import plan_backfill, report_backfills, start_backfill
 from services.cancels import cancel_execution
 from services.executions import list_executions
 from tests.pages.conftest import UiWorld, find_ids, text_of
+from webcontext import SETTINGS_KEY
 
 #: What the modal's fields hold when it opens, less the lookback (28 days: 4-5 weeks).
 FIELDS: dict[str, Any] = {
@@ -94,6 +96,16 @@ def _backfill(ui: UiWorld, lookback_days: int = 28) -> Any:
 def _section(ui: UiWorld, as_user: Any, page: ModuleType) -> Any:
     with as_user(ui.owner):
         return page.refresh_backfills("changed", ui.report.report_id)
+
+
+def test_every_app_built_answers_the_modal_and_retry_callbacks(ui: UiWorld) -> None:
+    # Dash runs page modules again for each app it builds, but not the modules they import.
+    second = create_app(ui.app.server.config[SETTINGS_KEY], session_factory=ui.session_factory)
+    served = second.server.test_client().get("/_dash-dependencies").get_data(as_text=True)
+
+    for output in ("report-backfill-plan.children", "report-backfill-modal.is_open"):
+        assert output in served
+    assert "report-backfill-retry-one" in served
 
 
 def test_only_people_who_may_change_the_report_get_the_backfill_button_and_modal(

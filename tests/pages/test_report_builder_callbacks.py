@@ -12,12 +12,11 @@ import dash
 import pytest
 from dash import no_update
 from dash.exceptions import PreventUpdate
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from components import ids, parameter_form, reports_table
 from components.ids import RUN_FORM, page_id
-from components.run_modal import RunPlan
-from db.models import Instance
+from db.models import Instance, ReportDefinition
 from db.session import session_scope
 from services.backfills import backfill_window, report_backfills, segments
 from services.executions import list_executions, run_report
@@ -109,6 +108,22 @@ def _form_args(top_n: Any = 50, channel: str = "all") -> dict[str, list[Any]]:
     }
 
 
+#: Step 2's fields as a new report starts: once, the schedule fields of a weekly schedule.
+PLAN_FIELDS = {
+    "run_type": "once",
+    "frequency": "weekly",
+    "weekday": "0",
+    "day": "1",
+    "time": "06:00",
+    "timezone": "UTC",
+    "cron": "",
+    "run_now": False,
+    "with_backfill": False,
+    "segment": "weekly",
+    "lookback": "182",
+}
+
+
 def _states(
     spec: dict[str, Any],
     known: dict[str, Any],
@@ -116,10 +131,10 @@ def _states(
     step: int,
     name: str = "Weekly numbers",
     top_n: Any = 50,
-    plan: RunPlan | None = None,
-) -> tuple[Any, ...]:
-    """The FORM_STATES of the modal, in order, as the browser sends them."""
-    plan = plan or RunPlan()
+    **plan: Any,
+) -> list[Any]:
+    """The FORM_STATES of the modal, in order, as the browser sends them; `plan` changes
+    step 2's fields (PLAN_FIELDS)."""
     form = _form_args(top_n)
     state = {
         "template_id": TEMPLATE,
@@ -127,26 +142,21 @@ def _states(
         "min_data_age_days": 0,
         "step": step,
     }
-    plan_values = (
-        plan.run_type,
-        plan.schedule_type,
-        plan.cron_expression,
-        plan.time_of_day,
-        plan.timezone,
-        plan.run_now,
-        plan.with_backfill,
-        plan.segment_type,
-        plan.lookback_days,
-    )
-    return (
+    fields = {**PLAN_FIELDS, **plan}
+    return [
         state,
         name,
         "wh",
         *(form[k] for k in ("value", "search", "preset", "date", "start", "end")),
         spec,
-        *plan_values,
+        *fields.values(),
         known,
-    )
+    ]
+
+
+def _reports(ui: UiWorld) -> int:
+    with session_scope(ui.session_factory) as session:
+        return session.scalar(select(func.count()).select_from(ReportDefinition)) or 0
 
 
 # --- layout and the template grid ---------------------------------------------------------
@@ -225,7 +235,7 @@ def test_use_template_opens_the_modal_at_step_one_with_its_form(
     ui: UiWorld, as_user: Any, page: ModuleType, known: dict[str, Any]
 ) -> None:
     with as_user(ui.owner, triggered=(ids.template_use_id(TEMPLATE), "n_clicks")):
-        outputs = page.open_run_modal([None, 1], known)
+        outputs = page.open_run_modal([None, 1], known, None)
 
     is_open, title, form, state, name, _, options, instance, timezone, run_type = outputs[:10]
     assert is_open is True
@@ -241,13 +251,24 @@ def test_use_template_opens_the_modal_at_step_one_with_its_form(
     assert (instance, timezone, run_type) == ("wh", "UTC", "once")
     assert ids.param_id(RUN_FORM, "top_n") in find_ids(form)
     assert ids.param_id(RUN_FORM, "campaigns", "search") in find_ids(form)
+    assert outputs[10:] == (False, False, "")  # run now, with backfill, hint
+
+
+def test_a_new_schedule_starts_in_the_browsers_zone_when_the_picker_knows_it(
+    ui: UiWorld, as_user: Any, page: ModuleType, known: dict[str, Any]
+) -> None:
+    with as_user(ui.owner):
+        tokyo = page.modal_for(TEMPLATE, known, "Asia/Tokyo")
+        unknown = page.modal_for(TEMPLATE, known, "Nowhere/Atlantis")
+
+    assert (tokyo[8], unknown[8]) == ("Asia/Tokyo", "UTC")  # else the instance's zone
 
 
 def test_a_grid_redrawn_without_clicks_opens_nothing(
     ui: UiWorld, as_user: Any, page: ModuleType, known: dict[str, Any]
 ) -> None:
     with as_user(ui.owner), pytest.raises(PreventUpdate):
-        page.open_run_modal([None, None], known)
+        page.open_run_modal([None, None], known, None)
 
 
 def test_the_form_shows_the_error_of_the_one_invalid_field_as_the_user_types(
@@ -319,14 +340,13 @@ def test_next_refuses_a_missing_name_and_an_invalid_field(
 
     with as_user(ui.owner):
         outputs = page.step_forward(
-            page.read_modal(_states(spec, known, step=1, name=" ", top_n=0))
+            ui.owner, page.read_modal(_states(spec, known, step=1, name=" ", top_n=0))
         )
 
-    state, name_invalid, name_error, reveal, hint, _ = outputs
-    assert state is no_update  # stays at step 1
-    assert name_invalid is True and "name" in name_error
-    assert reveal is True  # every field error now shows, the "required" ones too
-    assert hint == "Fix the fields marked in red to go on."
+    assert "state" not in outputs  # stays at step 1
+    assert outputs["name_invalid"] is True and "name" in outputs["name_error"]
+    assert outputs["reveal"] is True  # every field error now shows, the "required" ones too
+    assert outputs["hint"] == "Fix the fields marked in red to go on."
 
 
 def test_next_goes_on_when_step_one_is_valid(
@@ -334,11 +354,12 @@ def test_next_goes_on_when_step_one_is_valid(
 ) -> None:
     spec = _spec(known, page, as_user, ui)
 
-    with as_user(ui.owner):
-        outputs = page.step_forward(page.read_modal(_states(spec, known, step=1)))
+    with as_user(ui.owner, triggered=(page_id("modal-next"), "n_clicks")):
+        outputs = page.change_step(1, None, _states(spec, known, step=1))
 
-    assert outputs[0]["step"] == 2
-    assert outputs[1:5] == (False, "", no_update, "")
+    assert outputs["state"]["step"] == 2
+    assert (outputs["name_invalid"], outputs["name_error"], outputs["hint"]) == (False, "", "")
+    assert outputs["reveal"] is no_update and outputs["review"] is no_update
 
 
 def test_back_goes_back_without_checking(
@@ -348,70 +369,72 @@ def test_back_goes_back_without_checking(
     states = _states(spec, known, step=3, top_n="not a number")
 
     with as_user(ui.owner, triggered=(page_id("modal-back"), "n_clicks")):
-        outputs = page.change_step(None, 1, *states)
+        outputs = page.change_step(None, 1, states)
 
-    assert outputs[0]["step"] == 2
+    assert outputs["state"]["step"] == 2 and outputs["hint"] == ""
 
 
 # --- step 2 and the review ----------------------------------------------------------------
 
 
-def test_the_schedule_preview_lists_five_runs_in_the_chosen_zone(page: ModuleType) -> None:
-    items, cron_invalid, cron_error, time_invalid = page.preview_schedule(
-        "weekly", "06:00", "America/New_York", None
-    )
-
-    assert len(items) == 5
-    texts = [text_of(item) for item in items]
-    assert all(t.startswith("Mon ") and (" EST " in t or " EDT " in t) for t in texts)
-    assert "06:00" in texts[0]
-    assert (cron_invalid, cron_error, time_invalid) == (False, "", False)
-
-
-def test_a_bad_cron_or_time_is_shown_next_to_its_field(page: ModuleType) -> None:
-    items, cron_invalid, cron_error, _ = page.preview_schedule("custom", "06:00", "UTC", "0 6 *")
-    assert cron_invalid is True and "five fields" in cron_error
-    assert "five fields" in text_of(items)
-
-    _, _, _, time_invalid = page.preview_schedule("daily", "30:00", "UTC", None)
-    assert time_invalid is True
-
-
 def test_the_backfill_preview_explains_the_lag_and_counts_segments(
-    page: ModuleType, known: dict[str, Any]
+    ui: UiWorld, as_user: Any, page: ModuleType
 ) -> None:
-    freshness, preview, invalid, _ = page.preview_backfill(
-        "weekly", 84, "wh", {"min_data_age_days": 0}, known
-    )
+    state = {"template_id": TEMPLATE}
+
+    with as_user(ui.owner):
+        shown = page.preview_backfill("weekly", "84", "wh", state)
+        too_long = page.preview_backfill("weekly", 400, "wh", state)
+        unreadable = page.preview_backfill("weekly", "nan", "wh", state)
 
     freshest = freshest_day(timezone="UTC", data_lag_days=2, min_data_age_days=0)
     count = len(segments(backfill_window(84, freshest, freshest), "weekly"))
-    assert "because this instance's data arrives 2 days late" in freshness
-    assert preview.startswith("84 days, ") and preview.endswith(f"{count} weekly segments.")
-    assert invalid is False
+    assert "because this instance's data arrives 2 days late" in shown["freshness"]
+    assert shown["segments"].startswith("84 days, ")
+    assert shown["segments"].endswith(f"{count} weekly segments.")
+    assert shown["invalid"] is False
+    for refused in (too_long, unreadable):
+        assert refused["invalid"] is True
+        assert refused["error"] == "Look back a whole number of days between 1 and 365."
 
-    _, _, invalid, message = page.preview_backfill("weekly", 400, "wh", {}, known)
-    assert invalid is True and message == "Look back between 1 and 365 days."
+
+def test_the_backfill_preview_holds_to_the_instance_history(
+    ui: UiWorld, as_user: Any, page: ModuleType
+) -> None:
+    with session_scope(ui.session_factory) as session:
+        session.scalars(select(Instance)).one().max_lookback_days = 30
+
+    with as_user(ui.owner):
+        refused = page.preview_backfill("daily", "31", "wh", {"template_id": TEMPLATE})
+
+    assert refused["invalid"] is True
+    assert refused["error"] == "This instance keeps 30 days of history."
 
 
 def test_the_review_says_what_will_happen_and_shows_the_sql(
     ui: UiWorld, as_user: Any, page: ModuleType, known: dict[str, Any]
 ) -> None:
     spec = _spec(known, page, as_user, ui)
-    plan = RunPlan(
-        run_type="recurring", timezone="Europe/Berlin", with_backfill=True, lookback_days=182
+    states = _states(
+        spec,
+        known,
+        step=2,
+        run_type="recurring",
+        weekday="2",
+        timezone="Europe/Berlin",
+        with_backfill=True,
+        lookback="182",
     )
 
-    with as_user(ui.owner):
-        outputs = page.step_forward(page.read_modal(_states(spec, known, step=2, plan=plan)))
+    with as_user(ui.owner, triggered=(page_id("modal-next"), "n_clicks")):
+        outputs = page.change_step(1, None, states)
 
-    state, _, _, _, hint, review = outputs
-    text = text_of(review)
-    assert state["step"] == 3 and hint == ""
-    assert "Run it every Monday at 06:00 (Europe/Berlin)" in text
+    text = text_of(outputs["review"])
+    assert outputs["state"]["step"] == 3 and outputs["hint"] == ""
+    assert "Run it on its schedule: at 06:00, only on Wednesday (Europe/Berlin)" in text
     assert "Backfill 182 days" in text and "weekly segments" in text
     assert "Last 7 days (" in text and "All channels" in text
-    sql = _find(review, page_id("preview-sql"))
+    sql = _find(outputs["review"], page_id("preview-sql"))
     assert "FROM numbers" in text_of(sql) and "50" in text_of(sql)
 
 
@@ -419,13 +442,25 @@ def test_step_two_stays_while_the_schedule_is_wrong(
     ui: UiWorld, as_user: Any, page: ModuleType, known: dict[str, Any]
 ) -> None:
     spec = _spec(known, page, as_user, ui)
-    plan = RunPlan(run_type="recurring", schedule_type="custom", cron_expression="nope")
+    states = _states(spec, known, step=2, run_type="recurring", frequency="custom", cron="nope")
 
-    with as_user(ui.owner):
-        outputs = page.step_forward(page.read_modal(_states(spec, known, step=2, plan=plan)))
+    with as_user(ui.owner, triggered=(page_id("modal-next"), "n_clicks")):
+        outputs = page.change_step(1, None, states)
 
-    assert outputs[0] is no_update
-    assert outputs[4].startswith("Fix the run settings:")
+    assert outputs["state"] is no_update and outputs["review"] is no_update
+    assert outputs["hint"].startswith("Fix the run settings: Use five fields")
+
+
+def test_a_step_two_hint_goes_once_the_settings_read_cleanly(page: ModuleType) -> None:
+    hint = "Fix the run settings: Enter a time between 00:00 and 23:59."
+    fields = {**PLAN_FIELDS, "run_type": "recurring"}
+
+    still_wrong = page.clear_fixed_hint(*{**fields, "time": "25:00"}.values(), hint, {"step": 2})
+    fixed = page.clear_fixed_hint(*fields.values(), hint, {"step": 2})
+
+    assert still_wrong == hint and fixed == ""
+    with pytest.raises(PreventUpdate):
+        page.clear_fixed_hint(*fields.values(), "", {"step": 2})
 
 
 def test_the_step_view_follows_the_store(page: ModuleType) -> None:
@@ -443,24 +478,27 @@ def test_submit_creates_a_weekly_report_with_a_6_month_backfill_and_lands_on_it(
     ui: UiWorld, as_user: Any, page: ModuleType, known: dict[str, Any]
 ) -> None:
     spec = _spec(known, page, as_user, ui)
-    plan = RunPlan(
+    states = _states(
+        spec,
+        known,
+        step=3,
         run_type="recurring",
-        schedule_type="weekly",
-        time_of_day="07:30",
+        weekday="2",
+        time="07:30",
         timezone="Europe/Berlin",
         with_backfill=True,
-        segment_type="weekly",
-        lookback_days=182,
+        lookback="182",
     )
 
     with as_user(ui.owner):
-        pathname, state, outcome, hint = page.submit_report(
-            1, *_states(spec, known, step=3, plan=plan)
-        )
+        outputs = page.submit_report(1, states)
 
+    pathname, outcome = outputs["pathname"], outputs["outcome"]
     report_id = pathname.removeprefix("/reports/")
-    assert pathname.startswith("/reports/rpt_") and state["step"] == 4 and hint == ""
-    assert "Scheduled it every Monday at 07:30 (Europe/Berlin)." in text_of(outcome)
+    assert pathname.startswith("/reports/rpt_") and outputs["state"]["step"] == 4
+    assert outputs["hint"] == ""
+    assert "Scheduled it: At 07:30, only on Wednesday (Europe/Berlin)." in text_of(outcome)
+    assert "Started a backfill of " in text_of(outcome)
     with session_scope(ui.session_factory) as session:
         report = get_report(session=session, actor=ui.owner, report_id=report_id)
         schedule = report_schedule(session=session, actor=ui.owner, report_id=report_id)
@@ -476,7 +514,7 @@ def test_submit_creates_a_weekly_report_with_a_6_month_backfill_and_lands_on_it(
         "period": "last_7_days",
         "campaigns": ["n1"],
     }
-    assert schedule is not None and schedule.cron_expression == "30 7 * * 1"
+    assert schedule is not None and schedule.cron_expression == "30 7 * * 3"
     assert (backfill.segment_type, (backfill.end_date - backfill.start_date).days + 1) == (
         "weekly",
         182,
@@ -490,9 +528,10 @@ def test_submit_once_queues_one_run_now(
     spec = _spec(known, page, as_user, ui)
 
     with as_user(ui.owner):
-        pathname, *_ = page.submit_report(1, *_states(spec, known, step=3, plan=RunPlan()))
+        outputs = page.submit_report(1, _states(spec, known, step=3))
 
-    report_id = pathname.removeprefix("/reports/")
+    report_id = outputs["pathname"].removeprefix("/reports/")
+    assert "Queued a run now (exe_" in text_of(outputs["outcome"])
     with session_scope(ui.session_factory) as session:
         runs = list_executions(session=session, actor=ui.owner, report_id=report_id).items
         schedule = report_schedule(session=session, actor=ui.owner, report_id=report_id)
@@ -506,30 +545,58 @@ def test_a_viewer_cannot_submit_and_nothing_is_created(
     spec = _spec(known, page, as_user, ui)
 
     with as_user(ui.viewer):
-        pathname, state, _, hint = page.submit_report(1, *_states(spec, known, step=3))
+        outputs = page.submit_report(1, _states(spec, known, step=3))
 
-    assert pathname is no_update and state["step"] == 3
-    assert "Viewers" in hint
-    with session_scope(ui.session_factory) as session:
-        assert list_reports(session=session, actor=ui.admin).total == 1  # the world's own
+    assert outputs["pathname"] is no_update and outputs["state"] is no_update
+    assert "Viewers" in outputs["hint"]
+    assert _reports(ui) == 1  # the world's own
 
 
-def test_a_failing_later_step_keeps_the_report_and_says_what_failed(
-    ui: UiWorld, as_user: Any, page: ModuleType, known: dict[str, Any]
+@pytest.mark.parametrize(
+    ("plan", "step", "hint"),
+    [
+        (
+            {"run_type": "recurring", "run_now": True, "with_backfill": True, "lookback": "182"},
+            2,
+            "This instance keeps 30 days of history.",
+        ),
+        ({"run_type": "backfill", "lookback": "nan"}, 2, "Fix the run settings: Look back"),
+    ],
+)
+def test_a_refused_part_creates_nothing_and_goes_back_to_its_step(
+    ui: UiWorld,
+    as_user: Any,
+    page: ModuleType,
+    known: dict[str, Any],
+    plan: dict[str, Any],
+    step: int,
+    hint: str,
 ) -> None:
     spec = _spec(known, page, as_user, ui)
     with session_scope(ui.session_factory) as session:
         session.scalars(select(Instance)).one().max_lookback_days = 30
-    plan = RunPlan(run_type="backfill", lookback_days=182)
 
     with as_user(ui.owner):
-        pathname, state, outcome, _ = page.submit_report(
-            1, *_states(spec, known, step=3, plan=plan)
-        )
+        outputs = page.submit_report(1, _states(spec, known, step=3, **plan))
 
-    assert pathname is no_update and state["step"] == 4
-    assert "This instance keeps 30 days of history." in text_of(outcome)
-    assert "Open the report anyway" in text_of(outcome)
+    assert outputs["pathname"] is no_update and outputs["outcome"] is no_update
+    assert outputs["state"]["step"] == step and hint in outputs["hint"]
+    assert _reports(ui) == 1  # the world's own: no report, no schedule, no run was made
+    with session_scope(ui.session_factory) as session:
+        assert list_executions(session=session, actor=ui.admin).total == 0
+
+
+def test_invalid_parameters_at_submit_send_the_user_back_to_step_one(
+    ui: UiWorld, as_user: Any, page: ModuleType, known: dict[str, Any]
+) -> None:
+    spec = _spec(known, page, as_user, ui)
+
+    with as_user(ui.owner):
+        outputs = page.submit_report(1, _states(spec, known, step=3, top_n=9999))
+
+    assert outputs["state"]["step"] == 1
+    assert outputs["hint"] == "Some parameters need attention."
+    assert _reports(ui) == 1
 
 
 def test_signed_out_callbacks_change_nothing_and_send_the_browser_to_login(
@@ -538,9 +605,9 @@ def test_signed_out_callbacks_change_nothing_and_send_the_browser_to_login(
     spec = _spec(known, page, as_user, ui)
 
     with as_user(None) as context:
-        outputs = page.submit_report(1, *_states(spec, known, step=3))
+        outputs = page.submit_report(1, _states(spec, known, step=3))
 
-    assert outputs == (no_update,) * 4
+    assert outputs == dict.fromkeys(("pathname", "state", "outcome", "hint"), no_update)
     assert context.updated_props["app-location"]["href"].startswith("/login?next=")
 
 
