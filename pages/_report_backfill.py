@@ -197,33 +197,43 @@ def create_range_fields() -> html.Div:
             html.Div(
                 [
                     dbc.Label("Look back", html_for=LOOKBACK, class_name="visually-hidden"),
-                    dbc.InputGroup(
-                        [
-                            dbc.Input(
-                                id=LOOKBACK,
-                                type="number",
-                                step="any",
-                                value=DEFAULT_LOOKBACK_DAYS,
-                                debounce=True,
-                            ),
-                            dbc.InputGroupText("days"),
-                            dbc.FormFeedback(id=f"{LOOKBACK}-error", type="invalid"),
-                        ],
-                        class_name="has-validation backfill-lookback",
-                    ),
                     html.Div(
                         [
-                            dbc.Button(
-                                label,
-                                id={"type": PRESET, "index": days},
-                                size="sm",
-                                color="secondary",
-                                outline=True,
-                            )
-                            for days, label in LOOKBACK_PRESETS
+                            dbc.InputGroup(
+                                [
+                                    dbc.Input(
+                                        id=LOOKBACK,
+                                        # Text, so what was typed reaches the service as
+                                        # typed ("abc" gets its error, not an empty field).
+                                        type="text",
+                                        inputMode="numeric",
+                                        value=str(DEFAULT_LOOKBACK_DAYS),
+                                        autocomplete="off",
+                                        debounce=True,
+                                    ),
+                                    dbc.InputGroupText("days"),
+                                ],
+                                class_name="backfill-lookback",
+                            ),
+                            html.Div(
+                                [
+                                    dbc.Button(
+                                        label,
+                                        id={"type": PRESET, "index": days},
+                                        size="sm",
+                                        color="secondary",
+                                        outline=True,
+                                    )
+                                    for days, label in LOOKBACK_PRESETS
+                                ],
+                                className="d-flex flex-wrap gap-1",
+                            ),
                         ],
-                        className="d-flex flex-wrap gap-1 mt-2",
+                        className="d-flex flex-wrap align-items-center gap-2",
                     ),
+                    # Beside the presets, not inside the input group: shown whenever it
+                    # has a message.
+                    html.Div(id=f"{LOOKBACK}-error", className="invalid-feedback d-block"),
                 ],
                 id=f"{RANGE}-lookback",
             ),
@@ -467,7 +477,7 @@ def pick_preset(clicks: list[int | None]) -> tuple[Any, Any]:
     days = clicked_index(PRESET)
     if days is None:
         return no_update, no_update
-    return int(days), "lookback"
+    return str(int(days)), "lookback"
 
 
 @callbacks.callback(

@@ -12,10 +12,10 @@ from flask import g
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
+import webcontext
 from app import create_app, serve_layout
 from components.status import STATUS_COLORS, status_color
 from db.models import EXECUTION_STATUSES
-import webcontext
 from services.users import Actor
 from settings import load_settings
 

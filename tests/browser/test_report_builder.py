@@ -1,5 +1,5 @@
 """The Report Builder in headless Chromium: the template grid, the run modal's four steps
-(field errors, schedule preview, a 12-week backfill) and the Reports tab."""
+(field errors, schedule preview and meaning, a 12-week backfill) and the Reports tab."""
 
 from __future__ import annotations
 
@@ -241,6 +241,37 @@ def test_a_weekly_schedule_shows_the_next_5_runs_in_the_chosen_zone(builder: Any
     )
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     dash_duo.driver.save_screenshot(str(SCREENSHOTS / "report-builder-run-modal.png"))
+    assert severe_logs(dash_duo) == []
+
+
+def test_a_weekly_schedule_on_a_chosen_weekday_says_its_meaning_in_words(builder: Any) -> None:
+    dash_duo = builder
+    open_modal(dash_duo)
+    click(dash_duo, "#report-builder-modal-next")
+    dash_duo.wait_for_element("#report-builder-step-2:not(.d-none)")
+    choose_run_type(dash_duo, "On a schedule")
+    dash_duo.wait_for_element("#report-builder-recurring:not(.d-none)")
+    choose_option(dash_duo, "#report-builder-timezone", "Tokyo", "Asia/Tokyo")
+
+    click(dash_duo, "#report-builder-frequency option[value='weekly']")
+    dash_duo.wait_for_element("#report-builder-weekday-field:not(.d-none)")
+    click(dash_duo, "#report-builder-weekday option[value='2']")
+    type_into(dash_duo, "#report-builder-time", "0730")
+
+    meaning = "At 07:30, only on Wednesday (Asia/Tokyo)"
+    dash_duo.wait_for_text_to_equal("#report-builder-meaning", meaning)
+
+    def runs() -> list[str]:
+        return texts(dash_duo, "#report-builder-next-runs li")
+
+    wait_for(lambda: len(runs()) == 5 and all(r.startswith("Wed ") for r in runs()), timeout=10)
+    assert all("07:30 JST" in r and "22:30 UTC" in r for r in runs())  # Tuesday 22:30 UTC
+    assert "d-none" in (attribute(dash_duo, "#report-builder-day-field", "class") or "")
+
+    click(dash_duo, "#report-builder-modal-next")
+    dash_duo.wait_for_contains_text(
+        "#report-builder-step-3", "Run it on its schedule: at 07:30, only on Wednesday (Asia/Tokyo)"
+    )
     assert severe_logs(dash_duo) == []
 
 

@@ -12,10 +12,10 @@ from dash import no_update
 from flask import session as flask_session
 
 from db.session import session_scope
-from webcontext import safe_next
 from services.users import create_user
 from tests.pages.conftest import UiWorld, find_ids, text_of
 from webauth import SESSION_USER_KEY
+from webcontext import safe_next
 
 PASSWORD = "a-long-enough-password"
 
