@@ -301,11 +301,11 @@ def create_report_header(
             ),
             html.Div(
                 actions,
-                className="report-actions d-flex flex-wrap gap-2 align-items-start "
-                "justify-content-lg-end flex-shrink-0",
+                className="report-actions d-flex flex-wrap gap-2 align-items-start",
             ),
         ],
-        className="report-header d-flex flex-column flex-lg-row gap-3 mb-3",
+        # The title keeps the full width; the actions (up to seven) wrap in a row below.
+        className="report-header d-flex flex-column gap-2 mb-3",
     )
 
 

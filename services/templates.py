@@ -15,7 +15,12 @@ from sqlalchemy.orm import Session
 from db.models import QueryTemplate
 from services.errors import ParameterError, TemplateNotFound
 from services.keys import by_id
-from services.parameters import ParameterDefinition, parse_definitions, validate
+from services.parameters import (
+    METADATA_KINDS,
+    ParameterDefinition,
+    parse_definitions,
+    validate,
+)
 from services.sql_templates import preview_sql
 from services.windows import default_window, freshest_day
 
@@ -84,16 +89,19 @@ def _summary(template: QueryTemplate) -> TemplateSummary:
         report_type=template.report_type,
         parameter_count=len(template.parameter_definitions or []),
         min_data_age_days=template.min_data_age_days,
-        metadata_needs=tuple(
-            sorted(
-                {
-                    str(d["options_source"])
-                    for d in template.parameter_definitions or []
-                    if isinstance(d, dict) and d.get("options_source")
-                }
-            )
-        ),
+        metadata_needs=_metadata_needs(template.parameter_definitions or []),
     )
+
+
+def _metadata_needs(definitions: list[Any]) -> tuple[str, ...]:
+    """The metadata lists a template's parameters choose from: a campaign_ids parameter
+    needs "campaigns" (its type says so; stored definitions carry no options_source)."""
+    kinds = {
+        str(METADATA_KINDS.get(str(d.get("type"))) or d.get("options_source"))
+        for d in definitions
+        if isinstance(d, dict) and (d.get("type") in METADATA_KINDS or d.get("options_source"))
+    }
+    return tuple(sorted(kinds))
 
 
 @dataclass(frozen=True)

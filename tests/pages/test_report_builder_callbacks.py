@@ -704,13 +704,15 @@ def test_a_row_shows_state_status_times_and_the_actions_allowed(
         "Never run",
     )
     assert row["next_run_at"].startswith("in ") and row["next_run_exact"].endswith(" UTC")
-    assert (row["run"], row["pause"], row["edit"], row["delete"]) == (
+    assert (row["run"], row["pause"], row["edit"], row["backfill"], row["delete"]) == (
         "Run now",
         reports_table.PAUSE,
-        "Edit",
+        "Edit name, parameters, e-mails and schedule",
+        "Start a backfill",
         "Delete",
     )
     assert (read_only["run"], read_only["pause"], read_only["edit"]) == ("", "", "")
+    assert (read_only["backfill"], read_only["delete"]) == ("", "")
 
 
 def _click(
@@ -775,35 +777,19 @@ def test_the_star_pins_and_unpins_the_dashboard(
     assert unstarred["rowData"][0]["favorite"] == reports_table.UNSTARRED
 
 
-def test_edit_opens_the_report_in_a_form_and_saves_it(
-    ui: UiWorld, as_user: Any, page: ModuleType
+@pytest.mark.parametrize("column", ["edit", "backfill"])
+def test_edit_and_backfill_open_that_dialog_on_the_report_page(
+    ui: UiWorld, as_user: Any, page: ModuleType, column: str
 ) -> None:
-    outputs = _click(ui, as_user, "edit", "Edit")
-    is_open, report_id, name, _, form = outputs[3:8]
-    spec = _find(form, ids.form_store_id(ids.EDIT_FORM, "spec")).data
-    assert (is_open, report_id, name) == (True, ui.report.report_id, "Numbers report")
-    assert _find(form, ids.param_id(ids.EDIT_FORM, "below")).value == 100
+    outputs = _click(ui, as_user, column, "yes")
 
-    with as_user(ui.owner):
-        refused = reports_table.save_edit(
-            1, report_id, "Renamed", "", [-1], [], [], [], [], [], spec, 2
-        )
-        unnamed = reports_table.save_edit(1, report_id, "  ", "", [5], [], [], [], [], [], spec, 2)
-        saved = reports_table.save_edit(
-            1, report_id, "Renamed", "Why", [5], [], [], [], [], [], spec, 2
-        )
-
-    assert refused[3] is True and "need attention" in text_of(refused[4])  # errors by fields
-    assert unnamed[1] is True and "name" in unnamed[2]
-    assert saved[0] is False and "Saved “Renamed”" in text_of(saved[5]) and saved[6] == 3
-    with session_scope(ui.session_factory) as session:
-        report = get_report(session=session, actor=ui.owner, report_id=report_id)
-    assert (report.name, report.description, report.parameters) == ("Renamed", "Why", {"below": 5})
+    assert outputs[0] == f"/reports/{ui.report.report_id}?open={column}"
+    assert all(o is no_update for o in outputs[1:])
 
 
 def test_delete_asks_first_then_deletes(ui: UiWorld, as_user: Any, page: ModuleType) -> None:
     asked = _click(ui, as_user, "delete", "Delete")
-    assert asked[8] is True and "cannot be undone" in asked[9] and asked[10] == ui.report.report_id
+    assert asked[3] is True and "cannot be undone" in asked[4] and asked[5] == ui.report.report_id
 
     with as_user(ui.owner, triggered=(page_id("delete-cancel"), "n_clicks")):
         kept = reports_table.confirm_delete(None, 1, ui.report.report_id, {}, 0)

@@ -58,8 +58,10 @@ def test_list_templates_summarises_each_template(session: Session) -> None:
         report_type="table",
         parameter_count=2,
         min_data_age_days=14,
+        metadata_needs=("campaigns",),  # its campaign_ids parameter picks from that list
     )
     assert summaries["tpl_reach"].parameter_count == 0
+    assert summaries["tpl_reach"].metadata_needs == ()
     assert summaries["tpl_reach"].report_type == "bar"
 
 
