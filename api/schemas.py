@@ -247,6 +247,8 @@ class Backfill(BackfillSummary):
 
 
 class PlannedSegment(Out):
+    """One segment of a dry run; its window is half-open: window_end is the day after."""
+
     window_start: date = Field(description="First day of the segment.")
     window_end: date = Field(description="The day after its last day (half-open window).")
     action: Literal["create", "skip"]
@@ -255,6 +257,12 @@ class PlannedSegment(Out):
 
 
 class BackfillDryRun(Out):
+    """A dry run: the segments the backfill would create or skip; nothing was created."""
+
+    model_config = ConfigDict(
+        from_attributes=True, json_schema_serialization_defaults_required=True
+    )
+
     dry_run: Literal[True] = True
     start_date: date
     end_date: date

@@ -17,7 +17,7 @@ from dash.development.base_component import Component
 
 from components.ids import lookback_preset_id, page_id
 from components.navbar import create_icon
-from components.schedule_form import PERIODS, create_schedule_fields, format_run
+from components.schedule_form import create_schedule_fields, format_run
 from services.report_plans import PlanCheck, RunPlan, schedule_words
 from services.windows import Window
 
@@ -390,6 +390,19 @@ class PlanFacts:
     freshness: str = ""
 
 
+def covered(plan: RunPlan, check: PlanCheck) -> str:
+    """What one scheduled run covers, in words: "the previous 7 days", "the previous month"."""
+    window = check.schedule_window
+    frequency = plan.schedule.frequency if plan.schedule else None
+    if frequency in {"monthly", "quarterly"}:
+        return "the previous month" if frequency == "monthly" else "the previous 3 months"
+    if window is None:
+        return "its period"
+    if window.days == 1:
+        return "the previous day"
+    return f"the previous {window.days} days"
+
+
 def describe_plan(plan: RunPlan, check: PlanCheck, facts: PlanFacts) -> list[str]:
     """Everything that will happen on Submit, one sentence each, in order; the windows are
     the ones the runs will use (data lag included)."""
@@ -405,7 +418,7 @@ def describe_plan(plan: RunPlan, check: PlanCheck, facts: PlanFacts) -> list[str
         )
         sentences.append(
             f"Run it on its schedule: {when[:1].lower()}{when[1:]}{first_text}. "
-            f"Each run covers {PERIODS[plan.schedule.frequency]} of complete data."
+            f"Each run covers {covered(plan, check)} of complete data."
         )
     if check.run_window is not None:
         window = check.run_window

@@ -22,7 +22,7 @@ from dash import Input, Output, callback, dcc, html
 from services.cron import MAX_DAY_OF_MONTH, WEEKDAYS
 from services.errors import ParameterError, ValidationFailed
 from services.report_plans import read_plan, schedule_words
-from services.schedules import PreviewRun, ScheduleInfo, preview
+from services.schedules import PreviewRun, ScheduleInfo, preview, schedule_cron
 
 IdOf = Callable[[str], str]
 
@@ -34,14 +34,6 @@ FREQUENCIES = (
     ("quarterly", "Quarterly (Jan, Apr, Jul, Oct)"),
     ("custom", "Custom (cron expression)"),
 )
-#: What one scheduled run covers, by frequency (see services.schedules.period_window).
-PERIODS = {
-    "daily": "the previous day",
-    "weekly": "the previous 7 days",
-    "monthly": "the previous month",
-    "quarterly": "the previous 3 months",
-    "custom": "the previous day",
-}
 DEFAULT_TIME_OF_DAY = "06:00"
 #: How many upcoming runs the preview lists.
 PREVIEW_COUNT = 5
@@ -206,14 +198,15 @@ def create_schedule_fields(
 def schedule_values(
     frequency: Any, weekday: Any, day: Any, time: Any, timezone: Any, cron: Any
 ) -> dict[str, Any]:
-    """The fields' raw values (FIELDS order) in the shape `report_plans.read_plan` reads."""
+    """The fields' raw values (FIELDS order) in the shape `report_plans.read_plan` reads;
+    the cron field counts only for a custom schedule (it keeps its text while hidden)."""
     return {
         "frequency": frequency,
         "weekday": weekday,
         "day_of_month": day,
         "time_of_day": time,
         "timezone": timezone,
-        "cron_expression": cron,
+        "cron_expression": cron if frequency == "custom" else None,
     }
 
 
@@ -221,7 +214,16 @@ def schedule_form_values(schedule: ScheduleInfo | None, timezone: str) -> list[A
     """The fields' values (FIELDS order) for an existing schedule, or a new one's defaults."""
     if schedule is None:
         return ["weekly", "0", "1", DEFAULT_TIME_OF_DAY, timezone, ""]
-    custom = schedule.schedule_type == "custom"
+    custom = schedule.schedule_type == "custom" or not fields_say(schedule)
+    if custom:  # a cron the fields cannot say (weekdays 1-5, every 15 minutes): as it is
+        return [
+            "custom",
+            "0",
+            "1",
+            DEFAULT_TIME_OF_DAY,
+            schedule.timezone,
+            schedule.cron_expression,
+        ]
     return [
         schedule.schedule_type,
         str(schedule.weekday if schedule.weekday is not None else 0),
@@ -230,6 +232,21 @@ def schedule_form_values(schedule: ScheduleInfo | None, timezone: str) -> list[A
         schedule.timezone,
         schedule.cron_expression if custom else "",
     ]
+
+
+def fields_say(schedule: ScheduleInfo) -> bool:
+    """Whether the fields (type, weekday, day, time) make exactly the schedule's cron."""
+    try:
+        made = schedule_cron(
+            schedule.schedule_type,
+            None,
+            schedule.time_of_day,
+            weekday=schedule.weekday,
+            day_of_month=schedule.day_of_month,
+        )
+    except ParameterError:
+        return False
+    return made == schedule.cron_expression
 
 
 def field_classes(frequency: str | None) -> dict[str, str]:

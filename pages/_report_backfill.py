@@ -477,7 +477,9 @@ def pick_preset(clicks: list[int | None]) -> tuple[Any, Any]:
     days = clicked_index(PRESET)
     if days is None:
         return no_update, no_update
-    return str(int(days)), "lookback"
+    if not days.isdigit():  # a crafted id
+        return no_update, no_update
+    return days, "lookback"
 
 
 @callbacks.callback(

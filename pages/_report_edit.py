@@ -85,6 +85,11 @@ def create_edit_modal(
         [
             dcc.Store(id=edit_id("browser-timezone")),
             dcc.Store(id=edit_id("had-schedule"), data=schedule is not None),
+            # The schedule as loaded: saving other fields leaves an unchanged schedule alone.
+            dcc.Store(
+                id=edit_id("loaded"),
+                data=[*values, bool(schedule and schedule.is_paused)] if schedule else None,
+            ),
             dcc.Location(id=edit_id("reload"), refresh=True),
             dbc.Modal(
                 [
@@ -285,6 +290,7 @@ def open_editor(edit: int | None, schedule: int | None, cancel: int | None) -> A
         "had_schedule": State(edit_id("had-schedule"), "data"),
         "schedule": [State(edit_id(name), "value") for name in FIELDS],
         "paused": State(edit_id("paused"), "value"),
+        "loaded": State(edit_id("loaded"), "data"),
     },
     running=[(Output(edit_id("save"), "disabled"), True, False)],
     prevent_initial_call=True,
@@ -300,6 +306,7 @@ def save(
     had_schedule: bool | None,
     schedule: list[Any],
     paused: bool | None,
+    loaded: list[Any] | None = None,
 ) -> dict[str, Any]:
     """Save everything at once through report_plans.edit_report; show its field errors."""
     outputs: dict[str, Any] = {
@@ -323,7 +330,7 @@ def save(
     }
     try:
         plan = None
-        if scheduled:
+        if scheduled and [*schedule, bool(paused)] != loaded:
             raw = {**schedule_values(*schedule), "paused": bool(paused)}
             plan = read_plan({"schedule": raw}).schedule
         with db_session() as session:

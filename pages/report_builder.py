@@ -506,6 +506,8 @@ def pick_lookback(clicks: list[int | None]) -> int:
     days = clicked_index(ids.LOOKBACK_PRESET)
     if days is None:
         raise PreventUpdate
+    if not days.isdigit():  # a crafted id
+        raise PreventUpdate
     return int(days)
 
 
@@ -528,6 +530,17 @@ FORM_STATES = [
     *PLAN_STATES,
     State(page_id("catalogue"), "data"),
 ]
+
+
+def whole(value: Any, default: int = 0) -> int:
+    """A small whole number kept in the browser (a store can be crafted: never trust it)."""
+    text = str(value).strip() if value is not None else ""
+    return int(text) if text.isdigit() and len(text) < 6 else default
+
+
+def step_of(state: Mapping[str, Any] | None) -> int:
+    """The modal's step, 1 to SUBMIT_STEP."""
+    return min(max(whole((state or {}).get("step"), 1), 1), SUBMIT_STEP)
 
 
 def read_modal(args: tuple[Any, ...]) -> dict[str, Any]:
@@ -575,7 +588,7 @@ def change_step(next_clicks: int | None, back_clicks: int | None, states: list[A
     )
     modal = read_modal(tuple(states))
     if ctx.triggered_id == page_id("modal-back"):
-        step = max(1, int(modal["state"].get("step", 1)) - 1)
+        step = max(1, step_of(modal["state"]) - 1)
         return {**unchanged, "state": {**modal["state"], "step": step}, "hint": ""}
     actor = callback_actor()
     if actor is None:
@@ -588,7 +601,7 @@ def change_step(next_clicks: int | None, back_clicks: int | None, states: list[A
 
 def step_forward(actor: Actor, modal: Mapping[str, Any]) -> dict[str, Any]:
     """change_step's outputs for Next: the next step, or what stops the user."""
-    state, step = modal["state"], int(modal["state"].get("step", 1))
+    state, step = modal["state"], step_of(modal["state"])
     if step == 1:
         name_error = name_problem(modal["name"])
         check = _validate(modal)
@@ -636,6 +649,8 @@ def preview_window(check: PlanCheck) -> Window:
         return check.run_window
     if check.backfill is not None and check.backfill.to_create:
         return check.backfill.to_create[0].window
+    if check.schedule_window is not None:
+        return check.schedule_window
     return default_window(check.freshest)
 
 
@@ -675,7 +690,7 @@ def plan_facts(modal: Mapping[str, Any], info: Mapping[str, Any], check: PlanChe
         freshness=describe_freshness(
             check.freshest,
             data_lag_days=info.get("data_lag_days", 0),
-            min_data_age_days=int(state.get("min_data_age_days") or 0),
+            min_data_age_days=whole(state.get("min_data_age_days")),
         ),
     )
 
@@ -695,7 +710,7 @@ def plan_facts(modal: Mapping[str, Any], info: Mapping[str, Any], check: PlanChe
 def clear_fixed_hint(*values: Any) -> Any:
     """A step-2 error in the footer goes as soon as the run settings read cleanly again."""
     hint, state = values[-2], values[-1] or {}
-    if not hint or int(state.get("step", 1)) != 2:
+    if not hint or step_of(state) != 2:
         raise PreventUpdate
     run_type, rest = values[0], values[1:-2]
     schedule = rest[: len(SCHEDULE_FIELDS)]
@@ -721,7 +736,7 @@ def clear_fixed_hint(*values: Any) -> Any:
     Input(page_id("modal-state"), "data"),
 )
 def show_step(state: dict[str, Any] | None) -> tuple[Any, ...]:
-    step = int((state or {}).get("step", 1))
+    step = step_of(state)
     view = step_view(step)
     return (*view.panes, create_stepper(step), view.back, view.next, view.submit, view.cancel_label)
 

@@ -7,6 +7,7 @@ them from raw form or request values (strings, JSON) and names every field it ca
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -21,6 +22,10 @@ from services.windows import RUN_PRESETS
 
 #: Default time of day of a new schedule, local to its zone.
 DEFAULT_TIME_OF_DAY = "06:00"
+
+
+#: A whole number as typed: a sign and at most 9 ASCII digits (int() refuses the rest).
+_DIGITS = re.compile(r"[+-]?[0-9]{1,9}")
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,7 @@ class SchedulePlan:
         """The cron expression it runs on; ParameterError says what is wrong."""
         return schedule_cron(
             self.frequency,
-            self.cron_expression if self.frequency == "custom" else None,
+            self.cron_expression,
             self.time_of_day,
             weekday=self.weekday,
             day_of_month=self.day_of_month,
@@ -149,7 +154,7 @@ def _whole_number(raw: Any) -> int | None:
     if isinstance(raw, float):
         return int(raw) if math.isfinite(raw) and raw.is_integer() else None
     text = str(raw).strip()
-    if text.lstrip("+-").isdigit():
+    if _DIGITS.fullmatch(text):
         return int(text)
     try:
         number = float(text)

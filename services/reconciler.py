@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import Instance, ReportDataCollection, ReportExecution
-from services.backfills import refresh_collection, release_held
+from services.backfills import BACKFILL_ENDED, refresh_collection, release_held
 from services.notifications import notify_run_end
 from services.run_events import notify_backfill_if_ended, record_run_end
 from services.runtime import enqueue_execution
@@ -154,13 +154,26 @@ def _repair_running(session: Session, now: datetime, report: ReconcileReport) ->
     session.commit()
 
 
+#: How far back the reconciler looks for ended backfills whose e-mail was not sent yet.
+UNMAILED_BACKFILLS_WITHIN = timedelta(days=1)
+
+
 def _settle_backfills(session: Session, smtp_url: str | None) -> None:
-    """Backfills marked running whose segments all ended (a crash between the two)."""
+    """Backfills marked running whose segments all ended (a crash between the two), and
+    recent ended ones whose e-mail was not sent (a cancelled last segment ends a backfill
+    in the web request, which sends no mail)."""
     running = session.scalars(
         select(ReportDataCollection).where(ReportDataCollection.status.in_(("pending", "running")))
     ).all()
     for collection in running:
         refresh_collection(session, collection.id)
     session.commit()
-    for collection in running:
-        notify_backfill_if_ended(session, smtp_url, collection.id)
+    unmailed = session.scalars(
+        select(ReportDataCollection.id).where(
+            ReportDataCollection.status.in_(BACKFILL_ENDED),
+            ReportDataCollection.notified_at.is_(None),
+            ReportDataCollection.updated_at >= datetime.now(UTC) - UNMAILED_BACKFILLS_WITHIN,
+        )
+    ).all()
+    for collection_uuid in dict.fromkeys([*(c.id for c in running), *unmailed]):
+        notify_backfill_if_ended(session, smtp_url, collection_uuid)

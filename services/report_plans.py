@@ -48,6 +48,7 @@ from services.schedules import (
     ScheduleInfo,
     create_schedule,
     delete_schedule,
+    period_window,
     preview,
     report_schedule,
     update_schedule,
@@ -209,6 +210,8 @@ class PlanCheck:
     freshest: date
     run_window: Window | None = None
     first_runs: tuple[PreviewRun, ...] = ()
+    #: What a scheduled run covers (were it to run now): its period, after the data lag.
+    schedule_window: Window | None = None
     backfill: BackfillPlanInfo | None = None
 
 
@@ -231,7 +234,7 @@ def check_plan(
         min_data_age_days=template.min_data_age_days,
     )
     errors: dict[str, str] = {}
-    run_window = first_runs = backfill = None
+    run_window = first_runs = backfill = schedule_window = None
     if plan.run_now is not None:
         run = plan.run_now
         try:
@@ -247,6 +250,8 @@ def check_plan(
     if plan.schedule is not None:
         try:
             first_runs = tuple(preview(plan.schedule.cron, plan.schedule.timezone, preview_count))
+            frequency = _frequency(plan)  # a custom schedule covers a day, as the tick does
+            schedule_window = period_window("daily" if frequency == "once" else frequency, freshest)
         except ParameterError as error:
             errors[_under("schedule", error).field] = error.message
     if plan.backfill is not None:
@@ -270,6 +275,7 @@ def check_plan(
         freshest=freshest,
         run_window=run_window,
         first_runs=first_runs or (),
+        schedule_window=schedule_window,
         backfill=backfill,
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -322,7 +323,7 @@ def _whole(value: Any, field: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise ParameterError(field, "Enter a whole number.")
     text = str(value).strip()
-    if not text.lstrip("-").isdigit():
+    if not re.fullmatch(r"-?[0-9]{1,9}", text):
         raise ParameterError(field, "Enter a whole number.")
     return int(text)
 

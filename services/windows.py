@@ -69,7 +69,12 @@ def requested_window(
     DEFAULT_WINDOW_DAYS before the end.
     """
     last = min(end or freshest, freshest)
-    first = start or (last - timedelta(days=DEFAULT_WINDOW_DAYS - 1))
+    if max_days is not None:
+        check_history(last, freshest, max_days, field=field)
+    try:
+        first = start or (last - timedelta(days=DEFAULT_WINDOW_DAYS - 1))
+    except OverflowError:
+        raise ParameterError(field, "Choose days after the year 1.") from None
     if end is not None and start is not None and end < start:
         raise ParameterError(field, "The end date is before the start date.")
     if first > last:

@@ -407,6 +407,7 @@ def test_the_review_says_everything_a_weekly_report_with_a_6_month_backfill_does
         freshest=date(2025, 2, 1),
         run_window=Window(date(2025, 1, 3), date(2025, 2, 2)),
         first_runs=(PreviewRun(local="2025-02-03T06:00:00+01:00", utc="2025-02-03T05:00:00Z"),),
+        schedule_window=Window(date(2025, 1, 26), date(2025, 2, 2)),
         backfill=_planned(date(2024, 8, 4), date(2025, 2, 1), 27),
     )
 

@@ -1022,3 +1022,20 @@ def test_retrying_all_takes_failed_and_cancelled_segments(session: Session, worl
             segment_ids=[runs[0]],
         )
     assert not_retryable.value.field == "segment_ids"
+
+
+@pytest.mark.parametrize("typed", ["--5", "+-5", "²", "1" * 5000, "5e", "0x10"])
+def test_read_plan_refuses_numbers_int_cannot_read_with_a_field_error(typed: str) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        read_plan({"backfill": {"segment": "weekly", "lookback_days": typed}})
+    assert "backfill.lookback_days" in refused.value.errors
+    with pytest.raises(ValidationFailed) as day:
+        read_plan({"schedule": {"frequency": "monthly", "day_of_month": typed}})
+    assert "schedule.day_of_month" in day.value.errors
+
+
+def test_a_typed_frequency_keeps_a_cron_given_with_it() -> None:
+    plan = read_plan(
+        {"schedule": {"frequency": "weekly", "cron_expression": "0 9 * * 1-5", "timezone": "UTC"}}
+    ).schedule
+    assert plan is not None and plan.cron == "0 9 * * 1-5"
