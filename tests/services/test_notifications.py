@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import QueryTemplate, ReportDataCollection, ReportExecution
 from services.backfills import get_backfill, start_backfill
+from services.cancels import cancel_execution
 from services.executions import run_report
 from services.reconciler import STALE_HEARTBEAT_S, reconcile
 from services.reports import create_report, update_report
@@ -346,4 +347,43 @@ def test_a_scheduled_run_failed_by_the_tick_is_mailed(
     assert run.status == "failed"
     inbox.wait(1, timeout=3)
 
+    assert len(inbox.messages) == 1
+
+
+def test_a_backfill_ended_by_cancelling_its_last_segment_is_mailed_by_the_reconciler(
+    session: Session,
+    session_factory: sessionmaker[Session],
+    world: World,
+    smtp: tuple[str, Inbox],
+) -> None:
+    smtp_url, inbox = smtp
+    info = start_backfill(
+        session=session,
+        redis=None,
+        actor=world.owner,
+        report_id=make_report(session, world),
+        segment_type="daily",
+        lookback_days=2,
+    )
+    first, last = info.segments
+    session.execute(
+        update(ReportExecution)
+        .where(ReportExecution.execution_id == first.execution_id)
+        .values(status="completed", completed_at=datetime.now(UTC))
+    )
+    session.commit()
+    cancel_execution(session=session, redis=None, actor=world.owner, execution_id=last.execution_id)
+    assert (
+        get_backfill(session=session, actor=world.owner, collection_id=info.collection_id).status
+        == "partial"
+    )
+    assert inbox.messages == []  # the web request sends no mail
+
+    reconcile(session_factory=session_factory, redis=None, smtp_url=smtp_url)
+    inbox.wait(1, timeout=3)
+
+    assert len(inbox.messages) == 1
+    assert inbox.messages[0][1]["Subject"].endswith("backfill partial")
+    reconcile(session_factory=session_factory, redis=None, smtp_url=smtp_url)
+    time.sleep(0.3)  # a second mail would have arrived by now
     assert len(inbox.messages) == 1
