@@ -395,11 +395,18 @@ def refresh_history(signature: str | None, report_id: str, latest: str | None) -
     try:
         with db_session() as session:
             page = list_executions(
-                session=session, actor=actor, report_id=report_id, limit=HISTORY_LIMIT
+                session=session,
+                actor=actor,
+                report_id=report_id,
+                limit=HISTORY_LIMIT,
+                history_order=True,
             )
     except DomainError as error:
         return create_error_feedback(error), no_update
-    completed = next((e.execution_id for e in page.items if e.status == "completed"), None)
+    # The history lists a backfill's segments in window order: the newest result is the
+    # one completed last, wherever it stands.
+    done = [e for e in page.items if e.status == "completed" and e.completed_at is not None]
+    completed = max(done, key=lambda e: e.completed_at).execution_id if done else None
     if not page.items:
         body: Any = create_empty_state(
             "No runs yet. Click Run now to start the first one.",

@@ -11,8 +11,11 @@ import pytest
 from redis import Redis
 from rq import Queue
 from rq.job import Job
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from db.models import ReportExecution
+from services.backfills import start_backfill
 from services.cancels import cancel_execution
 from services.errors import Conflict, ParameterError, ValidationFailed
 from services.executions import (
@@ -320,3 +323,39 @@ def test_an_unknown_time_zone_is_a_field_error(session: Session, world: World) -
             timezone="Mars/Olympus",
         )
     assert refused.value.field == "timezone"
+
+
+def test_a_reports_history_lists_running_runs_first_then_a_backfills_segments_in_window_order(
+    session: Session, world: World
+) -> None:
+    report = create_report(
+        session=session,
+        actor=world.owner,
+        template_id="numbers",
+        instance_id="wh",
+        name="History order",
+        parameters={"below": "10"},
+    )
+    backfill = start_backfill(
+        session=session,
+        redis=None,
+        actor=world.owner,
+        report_id=report.report_id,
+        segment_type="daily",
+        lookback_days=4,
+    )
+    later = backfill.segments[2].execution_id
+    session.execute(
+        update(ReportExecution)
+        .where(ReportExecution.execution_id == later)
+        .values(status="running")
+    )
+    session.commit()
+
+    history = list_executions(
+        session=session, actor=world.owner, report_id=report.report_id, history_order=True
+    ).items
+
+    assert history[0].execution_id == later
+    rest = [e.time_window_start for e in history[1:]]
+    assert rest == sorted(rest) and len(rest) == 3
