@@ -13,14 +13,18 @@ from dash.development.base_component import Component
 
 from components.data_table import create_data_table
 from components.execution_table import run_href
+from components.feedback import create_error_feedback
 from components.format import format_count, format_datetime, format_relative, format_window, plural
 from components.navbar import create_icon
 from components.page import create_empty_state
 from components.progress import create_backfill_progress, create_segment_grid, create_status_legend
 from components.status import create_status_badge, status_color, status_label
 from services.backfills import BackfillInfo
-from services.executions import ExecutionInfo, ResultPreview
+from services.errors import DomainError
+from services.executions import ExecutionInfo, ResultPreview, get_execution, preview_result
 from services.schedules import PreviewRun, ScheduleInfo
+from services.users import Actor
+from webcontext import db_session, results_store
 
 #: Rows of the latest result shown on the page; the downloads have them all.
 PREVIEW_ROWS = 50
@@ -423,3 +427,20 @@ def create_result_preview(execution: ExecutionInfo | None, preview: ResultPrevie
     return html.Div(
         [caption, create_data_table(preview.columns, preview.rows, id="report-preview")]
     )
+
+
+def load_result_preview(actor: Actor, execution_id: str) -> Any:
+    """The first rows of a completed run with its downloads (or why they cannot show)."""
+    try:
+        with db_session() as session:
+            execution = get_execution(session=session, actor=actor, execution_id=execution_id)
+            preview = preview_result(
+                session=session,
+                actor=actor,
+                store=results_store(),
+                execution_id=execution_id,
+                limit=PREVIEW_ROWS,
+            )
+    except DomainError as error:
+        return create_error_feedback(error)
+    return create_result_preview(execution, preview)

@@ -17,12 +17,12 @@ from components.navbar import create_icon
 from components.page import create_empty_state, create_page_header
 from components.progress import IDLE_PLAN, create_poll_interval, poll_plan, register_poll_plan
 from components.report_cards import (
-    PREVIEW_ROWS,
     create_backfill_section,
     create_card,
     create_parameter_list,
     create_result_preview,
     create_schedule_summary,
+    load_result_preview,
 )
 from pages import _report_backfill, _report_edit, _report_run
 from pages._report_backfill import create_backfill_modal, create_open_button
@@ -33,9 +33,7 @@ from services.backfills import cancel_backfill, report_backfills, retry_backfill
 from services.cancels import cancel_execution
 from services.errors import DomainError, NotFound
 from services.executions import (
-    get_execution,
     list_executions,
-    preview_result,
     run_report,
 )
 from services.reports import ReportInfo, can_edit, delete_report, get_report, set_active
@@ -53,7 +51,6 @@ from webcontext import (
     current_actor,
     db_session,
     redis_client,
-    results_store,
     sign_in_redirect,
 )
 
@@ -485,19 +482,7 @@ def show_latest_result(execution_id: str | None) -> Any:
         return no_update
     if not execution_id:
         return create_result_preview(None, None)
-    try:
-        with db_session() as session:
-            execution = get_execution(session=session, actor=actor, execution_id=execution_id)
-            preview = preview_result(
-                session=session,
-                actor=actor,
-                store=results_store(),
-                execution_id=execution_id,
-                limit=PREVIEW_ROWS,
-            )
-    except DomainError as error:
-        return create_error_feedback(error)
-    return create_result_preview(execution, preview)
+    return load_result_preview(actor, execution_id)
 
 
 # --- actions -----------------------------------------------------------------------------

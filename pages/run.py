@@ -28,6 +28,7 @@ from components.report_cards import (
     create_card,
     create_parameter_list,
     create_result_preview,
+    load_result_preview,
 )
 from components.status import create_status_badge, is_in_flight
 from services.cancels import cancel_execution
@@ -320,19 +321,7 @@ def show_result(execution_id: str | None) -> Any:
     actor = callback_actor()
     if actor is None or not execution_id:
         return no_update
-    try:
-        with db_session() as session:
-            execution = get_execution(session=session, actor=actor, execution_id=execution_id)
-            preview = preview_result(
-                session=session,
-                actor=actor,
-                store=results_store(),
-                execution_id=execution_id,
-                limit=PREVIEW_ROWS,
-            )
-    except DomainError as error:
-        return create_error_feedback(error)
-    return create_result_preview(execution, preview)
+    return load_result_preview(actor, execution_id)
 
 
 @callback(
