@@ -68,6 +68,8 @@ def requested_window(
     Either day may be missing: the end defaults to the freshest day and the start to
     DEFAULT_WINDOW_DAYS before the end.
     """
+    if end is not None and start is not None and end < start:
+        raise ParameterError(field, "The end date is before the start date.")
     last = min(end or freshest, freshest)
     if max_days is not None:
         check_history(last, freshest, max_days, field=field)
@@ -75,8 +77,6 @@ def requested_window(
         first = start or (last - timedelta(days=DEFAULT_WINDOW_DAYS - 1))
     except OverflowError:
         raise ParameterError(field, "Choose days after the year 1.") from None
-    if end is not None and start is not None and end < start:
-        raise ParameterError(field, "The end date is before the start date.")
     if first > last:
         raise ParameterError(
             field,
