@@ -26,7 +26,7 @@ from cli.common_io import (
     redis_client,
     text_table,
 )
-from cli.runs import execution_json, report_end, wait_for_end, window_text
+from cli.runs import execution_json, follow_queued, report_end, window_text
 from settings import Settings
 
 if TYPE_CHECKING:
@@ -259,20 +259,19 @@ def run_command(
             if not as_json:
                 click.echo(f"execution {info.execution_id} {info.status}")
                 click.echo(f"report {outcome.report.report_id}, {window_text(info)}")
-            if not wait:
-                if as_json:
-                    echo_json(_run_json(info))
+            followed = follow_queued(
+                ctx,
+                sessions,
+                actor,
+                info,
+                wait=wait,
+                timeout=timeout,
+                as_json=as_json,
+                as_dict=_run_json,
+            )
+            if followed is None:
                 return
-
-            def progress(latest: ExecutionInfo) -> None:
-                if latest.is_active and not as_json:
-                    click.echo(f"{latest.execution_id} {latest.status}", err=True)
-
-            try:
-                info = wait_for_end(sessions, actor, info, timeout=timeout, on_change=progress)
-            except KeyboardInterrupt:
-                click.echo(f"\nstopped waiting; {info.execution_id} goes on", err=True)
-                ctx.exit(130)
+            info = followed
     report_end(ctx, info, settings=settings, timeout=timeout, as_json=as_json)
 
 

@@ -235,23 +235,45 @@ def execute(
                         f"template {info.template_id} on instance {info.instance_id}, "
                         f"{window_text(info)}"
                     )
-                if not wait:
-                    if as_json:
-                        echo_json(execution_json(info))
+                followed = follow_queued(
+                    ctx, sessions, actor, info, wait=wait, timeout=timeout, as_json=as_json
+                )
+                if followed is None:
                     return
-
-                def progress(latest: ExecutionInfo) -> None:
-                    if latest.is_active and not as_json:
-                        click.echo(f"{latest.execution_id} {latest.status}", err=True)
-
-                try:
-                    info = wait_for_end(sessions, actor, info, timeout=timeout, on_change=progress)
-                except KeyboardInterrupt:
-                    click.echo(f"\nstopped waiting; {info.execution_id} goes on", err=True)
-                    ctx.exit(130)
+                info = followed
         finally:
             redis.close()
     report_end(ctx, info, settings=settings, timeout=timeout, as_json=as_json)
+
+
+def follow_queued(
+    ctx: click.Context,
+    sessions: Any,
+    actor: Any,
+    info: ExecutionInfo,
+    *,
+    wait: bool,
+    timeout: float,
+    as_json: bool,
+    as_dict: Callable[[ExecutionInfo], dict[str, Any]] = execution_json,
+) -> ExecutionInfo | None:
+    """After a run is queued: without --wait, print it (with --json) and return None; with
+    --wait, follow it to its end (Ctrl-C stops waiting, exit 130; the run goes on)."""
+    if not wait:
+        if as_json:
+            echo_json(as_dict(info))
+        return None
+
+    def progress(latest: ExecutionInfo) -> None:
+        if latest.is_active and not as_json:
+            click.echo(f"{latest.execution_id} {latest.status}", err=True)
+
+    try:
+        return wait_for_end(sessions, actor, info, timeout=timeout, on_change=progress)
+    except KeyboardInterrupt:
+        click.echo(f"\nstopped waiting; {info.execution_id} goes on", err=True)
+        ctx.exit(130)
+    raise AssertionError("unreachable")  # ctx.exit raises
 
 
 def report_end(
