@@ -31,7 +31,7 @@ from db.base import Base, JSONType, UTCDateTime, new_slug, new_uuid, utcnow
 
 #: Allowed values of every enumerated column; the migrations hold their own frozen copies.
 ROLES = ("admin", "analyst", "viewer")
-ENGINES = ("duckdb", "postgresql", "sqlite")
+ENGINES = ("duckdb", "mysql", "postgresql", "sqlite")
 FREQUENCIES = ("once", "daily", "weekly", "monthly", "quarterly")
 EXECUTION_STATUSES = ("pending", "running", "completed", "failed", "cancelled")
 TRIGGERS = ("manual", "schedule", "backfill", "api")
@@ -68,6 +68,9 @@ class User(TimestampMixin, Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     api_token_hash: Mapped[str | None] = mapped_column(String(128), unique=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: SHA-256 of a one-time set-password link's token, and when the link stops working.
+    password_token_hash: Mapped[str | None] = mapped_column(String(128), index=True)
+    password_token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Instance(TimestampMixin, Base):
@@ -114,6 +117,9 @@ class InstanceAccess(Base):
 
 
 class QueryTemplate(TimestampMixin, Base):
+    """A template as of its latest version (`version`); older versions are TemplateVersion
+    rows. `is_public`: published, visible to everyone (else to its owner and admins)."""
+
     __tablename__ = "query_templates"
     __table_args__ = (CheckConstraint("min_data_age_days >= 0", name="min_data_age_days"),)
 
@@ -132,6 +138,34 @@ class QueryTemplate(TimestampMixin, Base):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     is_public: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: The latest saved version; every save that changes the SQL, parameters or widgets adds one.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    #: False: the SQL uses no window placeholders (it reads a fixed or parameter-given range).
+    windowed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+
+
+class TemplateVersion(Base):
+    """One saved version of a template: what an execution of that version ran."""
+
+    __tablename__ = "template_versions"
+    __table_args__ = (UniqueConstraint("template_uuid", "version"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_uuid)
+    template_uuid: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("query_templates.id", ondelete="CASCADE")
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    sql_template: Mapped[str] = mapped_column(Text)
+    parameter_definitions: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    report_type: Mapped[str] = mapped_column(String(32))
+    report_config: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    ui_schema: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    min_data_age_days: Mapped[int] = mapped_column(Integer, default=0)
+    windowed: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by_uuid: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Dashboard(TimestampMixin, Base):
@@ -289,6 +323,8 @@ class ReportExecution(TimestampMixin, Base):
     time_window_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
     scheduled_for: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempt: Mapped[int] = mapped_column(Integer, default=1)
+    #: The template version the run used (NULL for runs made before versions existed).
+    template_version: Mapped[int | None] = mapped_column(Integer)
     #: NULL while held back (concurrency limit, retry backoff); set when enqueued.
     queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Written every few seconds by the worker running it (see services.run_worker).

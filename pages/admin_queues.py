@@ -9,6 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, dcc, html, no_update
 from dash.development.base_component import Component
 
+from components.admin_nav import create_admin_tabs
 from components.clicks import clicked_index
 from components.feedback import create_error_feedback, create_feedback, create_forbidden_state
 from components.format import format_datetime, format_duration, format_relative, plural
@@ -53,6 +54,7 @@ def layout(**_query: str) -> Component:
         [
             dcc.Interval(id="admin-queues-poll", interval=REFRESH_MS),
             dcc.Store(id="admin-queues-refresh", data=0),
+            create_admin_tabs("/admin/queues"),
             create_page_header("Run queues", "Workers, queued and failed jobs, and the scheduler."),
             html.Div(id="admin-queues-feedback"),
             html.Div(id="admin-queues-overview"),

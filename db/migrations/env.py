@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import Connection
 
 from db.base import Base
 from db.session import make_engine
@@ -26,7 +27,13 @@ def run_migrations_online() -> None:
         engine.dispose()
 
 
-def _run(connection: object) -> None:
+def _run(connection: Connection) -> None:
+    # SQLite alters a table by copying it and dropping the old one; with foreign keys on,
+    # that drop would cascade to (or null) every row that refers to the table. They are
+    # off while migrating, and the result is checked before they are on again.
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        _pragma(connection, "PRAGMA foreign_keys=OFF")
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
@@ -35,6 +42,20 @@ def _run(connection: object) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
+    if sqlite:
+        _pragma(connection, "PRAGMA foreign_keys=ON")
+
+
+def _pragma(connection: Connection, statement: str) -> None:
+    """Run a PRAGMA outside any transaction (SQLite ignores foreign_keys inside one)."""
+    if connection.in_transaction():
+        connection.commit()
+    connection.exec_driver_sql(statement)
+    connection.commit()
 
 
 if context.is_offline_mode():

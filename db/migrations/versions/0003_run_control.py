@@ -30,9 +30,7 @@ def upgrade() -> None:
         op.add_column("report_executions", sa.Column(column, UTCDateTime(), nullable=True))
     # Runs that exist already were queued when they were created.
     op.execute("UPDATE report_executions SET queued_at = created_at")
-    op.add_column(
-        "report_data_collections", sa.Column("notified_at", UTCDateTime(), nullable=True)
-    )
+    op.add_column("report_data_collections", sa.Column("notified_at", UTCDateTime(), nullable=True))
 
 
 def downgrade() -> None:
