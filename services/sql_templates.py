@@ -24,7 +24,7 @@ from sqlglot.errors import ParseError
 from services.errors import TemplateDefinitionError
 from services.parameters import ParameterDefinition
 
-Dialect = Literal["duckdb", "postgresql", "sqlite"]
+Dialect = Literal["duckdb", "mysql", "postgresql", "sqlite"]
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)(?:\.(start|end|empty))?\s*\}\}")
 WINDOW_NAMES = ("window_start", "window_end")
@@ -52,8 +52,17 @@ _FORBIDDEN = (
     exp.TruncateTable,
     exp.LoadData,
 )
-#: Dialects tried, in order, when checking a template parses.
+#: Dialects tried, in order, when checking a template parses for no engine in particular.
 _PARSE_DIALECTS = ("duckdb", "postgres", "sqlite")
+#: sqlglot's name for each engine's dialect.
+_SQLGLOT_DIALECTS: dict[str, str] = {
+    "duckdb": "duckdb",
+    "mysql": "mysql",
+    "postgresql": "postgres",
+    "sqlite": "sqlite",
+}
+#: Engines whose driver takes `%(name)s` markers, so a literal % is written %%.
+_PYFORMAT: frozenset[str] = frozenset({"mysql", "postgresql"})
 
 
 @dataclass(frozen=True)
@@ -64,8 +73,11 @@ class RenderedSQL:
     binds: dict[str, Any]
 
 
-def check_template(sql: str, definitions: Sequence[ParameterDefinition]) -> None:
-    """Refuse a template with unknown placeholders or that is not one read-only statement."""
+def check_template(
+    sql: str, definitions: Sequence[ParameterDefinition], dialect: Dialect | None = None
+) -> None:
+    """Refuse a template with unknown placeholders or that is not one read-only statement
+    (for `dialect` when given, else for any of the engines' dialects)."""
     by_name = {d.name: d for d in definitions}
     for match in PLACEHOLDER.finditer(sql):
         name, part = match.group(1), match.group(2)
@@ -82,7 +94,7 @@ def check_template(sql: str, definitions: Sequence[ParameterDefinition]) -> None
             raise TemplateDefinitionError(f"{match.group(0)}: use .start or .end")
     if "{{" in PLACEHOLDER.sub("", sql):
         raise TemplateDefinitionError("a '{{' does not form a valid placeholder")
-    check_read_only(_neutral(sql, by_name))
+    check_read_only(_neutral(sql, by_name), dialect)
 
 
 def _neutral(sql: str, by_name: Mapping[str, ParameterDefinition]) -> str:
@@ -99,17 +111,20 @@ def _neutral(sql: str, by_name: Mapping[str, ParameterDefinition]) -> str:
     return PLACEHOLDER.sub(replace, sql)
 
 
-def check_read_only(sql: str) -> None:
+def check_read_only(sql: str, dialect: Dialect | None = None) -> None:
+    """One SELECT (or WITH … SELECT) statement that writes nothing, parsed as `dialect`
+    when given, else as the first of the engines' dialects that accepts it."""
     problems: list[str] = []
-    for dialect in _PARSE_DIALECTS:
+    dialects = (_SQLGLOT_DIALECTS[dialect],) if dialect else _PARSE_DIALECTS
+    for read in dialects:
         try:
             statements = [
                 s
-                for s in sqlglot.parse(sql, read=dialect)
+                for s in sqlglot.parse(sql, read=read)
                 if s is not None and not isinstance(s, exp.Semicolon)
             ]
         except ParseError as error:
-            problems.append(f"{dialect}: {str(error).splitlines()[0]}")
+            problems.append(f"{read}: {str(error).splitlines()[0]}")
             continue
         if len(statements) != 1:
             raise TemplateDefinitionError("a template holds exactly one SQL statement")
@@ -142,8 +157,10 @@ def render(
             return _list_subquery(marker, definition, dialect)
         return marker
 
-    escaped = sql.replace("%", "%%") if dialect == "postgresql" else sql
-    return RenderedSQL(sql=_substitute(escaped, definitions, values, window, bind), binds=binds)
+    escaped = sql.replace("%", "%%") if dialect in _PYFORMAT else sql
+    return RenderedSQL(
+        sql=_substitute(escaped, definitions, values, window, bind, dialect), binds=binds
+    )
 
 
 def _substitute(
@@ -152,8 +169,10 @@ def _substitute(
     values: Mapping[str, Any],
     window: tuple[datetime, datetime],
     emit: Callable[[str, Any, ParameterDefinition | None], str],
+    dialect: Dialect | None = None,
 ) -> str:
-    """Replace each placeholder with what `emit(bind_name, value, definition)` returns."""
+    """Replace each placeholder with what `emit(bind_name, value, definition)` returns;
+    a column is quoted for `dialect` (standard double quotes when None)."""
     by_name = {d.name: d for d in definitions}
 
     def replace(match: re.Match[str]) -> str:
@@ -163,7 +182,7 @@ def _substitute(
         definition = by_name[name]
         value = values.get(name)
         if definition.type == "column":
-            return _quote_identifier(value, definition)
+            return _quote_identifier(value, definition, dialect)
         if definition.type == "date_range":
             assert part in {"start", "end"}
             day = date.fromisoformat(value[part]) if value else None
@@ -186,7 +205,7 @@ class _ListValue(list[Any]):
 def _marker(name: str, dialect: Dialect) -> str:
     if dialect == "duckdb":
         return f"${name}"
-    if dialect == "postgresql":
+    if dialect in _PYFORMAT:
         return f"%({name})s"
     return f":{name}"
 
@@ -197,6 +216,12 @@ def _list_subquery(marker: str, definition: ParameterDefinition, dialect: Dialec
     if dialect == "postgresql":
         array_type = "bigint[]" if definition.item_type == "integer" else "text[]"
         return f"(SELECT UNNEST(CAST({marker} AS {array_type})))"
+    if dialect == "mysql":  # a JSON array, read as rows (MySQL 8, MariaDB 10.6)
+        item_type = "BIGINT" if definition.item_type == "integer" else "VARCHAR(1024)"
+        return (
+            f"(SELECT rb_list.value FROM JSON_TABLE({marker}, '$[*]' "
+            f"COLUMNS (value {item_type} PATH '$')) AS rb_list)"
+        )
     return f"(SELECT UNNEST({marker}))"
 
 
@@ -204,20 +229,21 @@ def _bind_value(value: Any, dialect: Dialect) -> Any:
     if isinstance(value, datetime):
         utc = value.astimezone(UTC)
         return utc if dialect == "postgresql" else utc.replace(tzinfo=None)
-    if dialect == "sqlite":
-        if isinstance(value, _ListValue):
-            return json.dumps(list(value))
-        if isinstance(value, date):
-            return value.isoformat()
+    if dialect in {"sqlite", "mysql"} and isinstance(value, _ListValue):
+        return json.dumps(list(value))
+    if dialect == "sqlite" and isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, _ListValue):
         return list(value)
     return value
 
 
-def _quote_identifier(value: Any, definition: ParameterDefinition) -> str:
+def _quote_identifier(value: Any, definition: ParameterDefinition, dialect: Dialect | None) -> str:
     allowed = {o.value for o in definition.options}
     if value not in allowed:  # validation guarantees it; this guards direct callers
         raise TemplateDefinitionError(f"{definition.name}: {value!r} is not an allowed column")
+    if dialect == "mysql":  # double quotes make a string there, unless ANSI_QUOTES is on
+        return "`" + str(value).replace("`", "``") + "`"
     return '"' + str(value).replace('"', '""') + '"'
 
 

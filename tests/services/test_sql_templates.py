@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -9,7 +10,9 @@ from typing import Any
 
 import duckdb
 import psycopg
+import pymysql
 import pytest
+from sqlalchemy.engine import make_url
 
 from services.errors import TemplateDefinitionError
 from services.parameters import parse_definitions, validate
@@ -18,7 +21,10 @@ from tests.conftest import SKIP_POSTGRES, postgres_server_url
 
 TODAY = date(2026, 1, 1)
 WINDOW = (datetime(2025, 12, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC))
-DIALECTS = ("duckdb", "postgresql", "sqlite")
+DIALECTS = ("duckdb", "mysql", "postgresql", "sqlite")
+#: The MariaDB (MySQL) test server: TEST_MARIADB_URL, else the local one.
+_MARIADB = make_url(os.environ.get("TEST_MARIADB_URL") or "mysql+pymysql://root@127.0.0.1:3306/")
+MARIADB_HOST, MARIADB_PORT = _MARIADB.host or "127.0.0.1", _MARIADB.port or 3306
 
 DEFINITIONS = parse_definitions(
     [
@@ -132,6 +138,25 @@ def test_check_template_rejects_bad_placeholders(sql: str, message: str) -> None
         check_template(sql, DEFINITIONS)
 
 
+@pytest.mark.parametrize(
+    ("sql", "dialect"),
+    [
+        ("SELECT `spend` FROM t", "mysql"),
+        ("SELECT x::int FROM t", "postgresql"),
+        ("SELECT * FROM read_parquet('x.parquet')", "duckdb"),
+    ],
+)
+def test_check_template_reads_the_dialect_of_the_source(sql: str, dialect: Any) -> None:
+    check_template(sql, DEFINITIONS, dialect)
+
+
+def test_check_template_for_one_dialect_refuses_what_only_another_accepts() -> None:
+    check_template("SELECT `spend` FROM t", DEFINITIONS, "mysql")  # MySQL's quoted name
+
+    with pytest.raises(TemplateDefinitionError, match="does not parse"):
+        check_template("SELECT `spend` FROM t", DEFINITIONS, "postgresql")
+
+
 def test_check_template_accepts_a_comment_after_the_final_semicolon() -> None:
     sql = "SELECT 1 AS one; -- the end"
 
@@ -148,6 +173,7 @@ def test_check_template_accepts_a_comment_after_the_final_semicolon() -> None:
     [
         ("duckdb", "SELECT $name_part AS v WHERE $name_part IS NOT NULL"),
         ("postgresql", "SELECT %(name_part)s AS v WHERE %(name_part)s IS NOT NULL"),
+        ("mysql", "SELECT %(name_part)s AS v WHERE %(name_part)s IS NOT NULL"),
         ("sqlite", "SELECT :name_part AS v WHERE :name_part IS NOT NULL"),
     ],
 )
@@ -166,6 +192,12 @@ def test_render_uses_the_driver_bind_style(dialect: Any, expected: str) -> None:
         ("postgresql", "campaigns", "x IN (SELECT UNNEST(CAST(%(campaigns)s AS text[])))"),
         ("postgresql", "numeric_ids", "x IN (SELECT UNNEST(CAST(%(numeric_ids)s AS bigint[])))"),
         ("sqlite", "campaigns", "x IN (SELECT value FROM json_each(:campaigns))"),
+        (
+            "mysql",
+            "numeric_ids",
+            "x IN (SELECT rb_list.value FROM JSON_TABLE(%(numeric_ids)s, '$[*]' "
+            "COLUMNS (value BIGINT PATH '$')) AS rb_list)",
+        ),
     ],
 )
 def test_render_turns_a_list_into_a_one_column_subquery(
@@ -251,7 +283,8 @@ def test_render_quotes_a_whitelisted_column(dialect: Any) -> None:
         "SELECT {{ metric }} FROM t", DEFINITIONS, {"metric": "clicks"}, WINDOW, dialect
     )
 
-    assert rendered.sql == 'SELECT "clicks" FROM t'
+    quote = "`" if dialect == "mysql" else '"'
+    assert rendered.sql == f"SELECT {quote}clicks{quote} FROM t"
     assert rendered.binds == {}
 
 
@@ -312,6 +345,32 @@ def _postgres_connect() -> psycopg.Connection[Any]:
 Runner = Callable[[RenderedSQL], list[tuple[Any, ...]]]
 
 
+def _mariadb_runner(create: str) -> Runner:
+    """A runner over a temporary `events` table on the MariaDB test server."""
+    try:
+        connection = pymysql.connect(
+            host=MARIADB_HOST, port=MARIADB_PORT, user="root", autocommit=True, connect_timeout=5
+        )
+    except pymysql.err.OperationalError as error:
+        pytest.skip(f"no MariaDB server answers on {MARIADB_HOST}:{MARIADB_PORT}: {error}")
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE DATABASE IF NOT EXISTS rbtest_sql_templates")
+        cursor.execute("USE rbtest_sql_templates")
+        cursor.execute(create.replace("CREATE TEMP TABLE", "CREATE TEMPORARY TABLE"))
+        cursor.executemany("INSERT INTO events VALUES (%s, %s, %s, %s, %s)", EVENTS)
+
+    def run(rendered: RenderedSQL) -> list[tuple[Any, ...]]:
+        # MySQL concatenates with CONCAT: `||` is OR there.
+        sql = rendered.sql.replace("'%%' || COALESCE(", "CONCAT('%%', COALESCE(").replace(
+            ", '') || '%%'", ", ''), '%%')"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, rendered.binds or None)
+            return list(cursor.fetchall())
+
+    return run
+
+
 @pytest.fixture(params=DIALECTS)
 def engine_with_events(request: pytest.FixtureRequest) -> Iterator[tuple[Any, Runner]]:
     """(dialect, run) over an in-memory (or temporary, on PostgreSQL) `events` table."""
@@ -332,6 +391,8 @@ def engine_with_events(request: pytest.FixtureRequest) -> Iterator[tuple[Any, Ru
         lite.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?)", EVENTS)
         yield dialect, lambda r: lite.execute(r.sql, r.binds).fetchall()
         lite.close()
+    elif dialect == "mysql":
+        yield dialect, _mariadb_runner(create)
     else:
         with _postgres_connect() as pg:
             pg.execute(create)
@@ -390,8 +451,8 @@ def test_rendered_window_reaches_each_engine_as_utc_timestamps(
 
     ((start, end),) = run(render(sql, DEFINITIONS, {}, WINDOW, dialect))
 
-    if dialect == "sqlite":  # no timestamp type: the driver writes ISO text
-        assert (start, end) == ("2025-12-01 00:00:00", "2026-01-01 00:00:00")
+    if dialect in {"sqlite", "mysql"}:  # a bare parameter has no timestamp type: ISO text
+        assert (str(start), str(end)) == ("2025-12-01 00:00:00", "2026-01-01 00:00:00")
     elif dialect == "duckdb":
         assert (start, end) == (datetime(2025, 12, 1), datetime(2026, 1, 1))
     else:
