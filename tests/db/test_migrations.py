@@ -314,3 +314,57 @@ def test_downgrade_restores_the_workflows_and_upgrade_again_round_trips(
     assert len(_read(db_engine, _archived(EXECUTIONS), "execution_id")) == (
         WORKFLOW_COUNT * EXECUTIONS_PER_WORKFLOW
     )
+
+
+def test_revision_0006_keeps_every_row_that_refers_to_a_rebuilt_table(
+    empty_database_url: str, db_engine: Engine
+) -> None:
+    """SQLite rebuilds `instances`, `users` and `report_executions` in 0006 (and back): no
+    grant, run or backfill link may be lost on the way (foreign keys are off meanwhile)."""
+    from sqlalchemy.orm import Session
+
+    from db.models import InstanceAccess, ReportExecution
+    from tests.db.rows import make_collection, make_execution, make_report
+
+    migrate.upgrade(empty_database_url)
+    with Session(db_engine) as session:
+        report = make_report(session)
+        session.add(InstanceAccess(user_uuid=report.owner_uuid, instance_uuid=report.instance_uuid))
+        collection = make_collection(session, report)
+        execution = make_execution(session, report, collection_uuid=collection.id)
+        session.commit()
+        execution_id, collection_uuid = execution.id, collection.id
+
+    migrate.downgrade(empty_database_url, "0005")
+    migrate.upgrade(empty_database_url)
+
+    with Session(db_engine) as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(InstanceAccess)) == 1
+        kept = session.get_one(ReportExecution, execution_id)
+        assert kept.collection_uuid == collection_uuid
+        assert kept.report is not None
+        assert kept.template_version is None  # runs made before versions existed
+
+
+def test_revision_0006_gives_every_existing_template_its_version_1(
+    empty_database_url: str, db_engine: Engine
+) -> None:
+    from sqlalchemy.orm import Session
+
+    from db.models import QueryTemplate, TemplateVersion
+    from tests.db.rows import make_template
+
+    migrate.upgrade(empty_database_url)
+    with Session(db_engine) as session:
+        template = make_template(session, sql_template="SELECT 2 AS two")
+        session.commit()
+        template_uuid = template.id
+
+    migrate.downgrade(empty_database_url, "0005")
+    migrate.upgrade(empty_database_url)
+
+    with Session(db_engine) as session:
+        version = session.scalars(sa.select(TemplateVersion)).one()
+        assert (version.template_uuid, version.version) == (template_uuid, 1)
+        assert version.sql_template == "SELECT 2 AS two"
+        assert session.get_one(QueryTemplate, template_uuid).version == 1
