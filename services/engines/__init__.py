@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from services.engines.base import Engine, EngineError, QueryTimeout, RunningQuery
 from services.engines.duckdb_engine import DuckDBEngine
+from services.engines.mysql_engine import MySQLEngine
 from services.engines.postgresql_engine import PostgreSQLEngine
 from services.engines.sqlite_engine import SQLiteEngine
 
 ENGINE_CLASSES: dict[str, type[Engine]] = {
     "duckdb": DuckDBEngine,
+    "mysql": MySQLEngine,
     "postgresql": PostgreSQLEngine,
     "sqlite": SQLiteEngine,
 }

@@ -33,7 +33,10 @@ class SQLiteEngine(Engine):
         database = make_url(self.url).database
         if not database or not Path(database).is_file():
             raise EngineError("The SQLite database file does not exist.")
-        return sqlite3.connect(f"file:{database}?mode=ro", uri=True, check_same_thread=False)
+        # A URI, percent-encoded: a raw `#` or `?` in the path would open another file,
+        # read-write, and drop `mode=ro`.
+        uri = Path(database).resolve().as_uri() + "?mode=ro"
+        return sqlite3.connect(uri, uri=True, check_same_thread=False)
 
     def execute(
         self,
