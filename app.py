@@ -37,7 +37,12 @@ import webauth
 import webcontext
 from components import navbar, user_menu
 from components.navbar import create_navbar
-from components.user_menu import LOGOUT_PATH, create_api_token_modal, create_user_menu
+from components.user_menu import (
+    LOGOUT_PATH,
+    create_api_token_modal,
+    create_password_modal,
+    create_user_menu,
+)
 from db.session import make_engine, make_session_factory
 from services.dashboards import export_dashboard
 from services.errors import Conflict, NotFound, ParameterError
@@ -131,7 +136,7 @@ def serve_layout() -> html.Div:
     menu = None
     if actor is not None:
         menu = create_user_menu(name=actor.name, email=actor.email, role=actor.role)
-        signed_in.append(create_api_token_modal())
+        signed_in.extend([create_api_token_modal(), create_password_modal()])
     return html.Div(
         [
             # Callbacks send the browser elsewhere through this (e.g. to sign in again).

@@ -71,7 +71,7 @@ from services.templates import definitions_of, get_template_row  # noqa: E402
 from services.users import Actor, create_user  # noqa: E402
 from services.windows import Window, freshest_day, midnight  # noqa: E402
 from settings import Settings, load_settings  # noqa: E402
-from webauth import SESSION_USER_KEY  # noqa: E402
+from webauth import session_values  # noqa: E402
 
 SECRET_KEY = "bench"
 TEMPLATE_ID = "daily_trend"
@@ -276,7 +276,9 @@ def sign_in(driver: webdriver.Chrome, app: Any, base_url: str, actor: Actor) -> 
     """Plant the app's signed session cookie, as the login form would set it."""
     server = app.server
     serializer = server.session_interface.get_signing_serializer(server)
-    cookie = serializer.dumps({SESSION_USER_KEY: str(actor.id), "_permanent": True})
+    with server.app_context():  # the user id and the fingerprint of their password
+        values = session_values(actor.id)
+    cookie = serializer.dumps({**values, "_permanent": True})
     driver.get(base_url + "/healthz")
     driver.add_cookie({"name": server.config["SESSION_COOKIE_NAME"], "value": cookie, "path": "/"})
 

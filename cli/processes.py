@@ -41,6 +41,7 @@ def worker(burst: bool, queues: tuple[str, ...], embedded: bool) -> None:
     from workers.queues import WORKER_QUEUES
     from workers.runtime import run_worker
 
+    setup_logging()  # our INFO lines (a run's start and end); RQ's own stay at WARNING
     settings = cli_settings(allow_embedded_secret=embedded)
     redis_url = require_redis(settings)
     unknown = sorted(set(queues) - set(WORKER_QUEUES))

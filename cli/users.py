@@ -1,6 +1,11 @@
-"""Users and API tokens: `create-user`, `create-token`."""
+"""Users and API tokens: `create-user`, `create-token`, and the `users` group (list,
+set-role, disable, enable, grant, reset-password), acting as the command line's admin."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -8,7 +13,15 @@ from cli import (
     cli_settings,
     main,
 )
-from cli.common_io import FieldErrors, InputError, open_metadata
+from cli.common_io import FieldErrors, InputError, echo_json, open_metadata, text_table
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from services.user_admin import UserSummary
+    from services.users import Actor
+
+T = TypeVar("T")
 
 
 def _check_role(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -20,12 +33,17 @@ def _check_role(ctx: click.Context, param: click.Parameter, value: str) -> str:
 
 
 def _prompt_password() -> str:
-    from services.users import MIN_PASSWORD_LENGTH
+    from services.errors import ParameterError
+    from services.users import PASSWORD_RULES, check_password
 
     def long_enough(value: str) -> str:
-        if len(value) < MIN_PASSWORD_LENGTH:
-            raise click.UsageError(f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+        try:
+            check_password(value)
+        except ParameterError as failure:
+            raise click.UsageError(failure.message) from None
         return value
+
+    click.echo(f"Password rules: {PASSWORD_RULES}", err=True)
 
     password: str = click.prompt(
         "Password", hide_input=True, confirmation_prompt=True, value_proc=long_enough
@@ -127,5 +145,137 @@ def create_token_command(email: str) -> None:
     click.echo(token)
     click.echo(
         f"API token for {email.strip().lower()}: shown once; any previous token stops working.",
+        err=True,
+    )
+
+
+@main.group("users")
+def users_group() -> None:
+    """Manage users: list, change role, disable or enable, reset a password, grant sources."""
+
+
+def _as_admin(action: Callable[[Session, Actor], T]) -> T:
+    """Run `action` as the command line's own admin account, mapping refusals to exit 2."""
+    from db.session import session_scope
+    from services.errors import Conflict, NotFound, ParameterError
+    from services.users import system_actor
+
+    settings = cli_settings()
+    with open_metadata(settings) as sessions:
+        try:
+            with session_scope(sessions) as session:
+                return action(session, system_actor(session=session))
+        except ParameterError as failure:
+            raise FieldErrors({failure.field: failure.message}) from None
+        except (NotFound, Conflict) as failure:
+            raise InputError(str(failure)) from None
+
+
+@users_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per user, in a list.")
+def users_list_command(as_json: bool) -> None:
+    """Every user with role, state, granted sources, and whether a password or token is set."""
+    from services.user_admin import list_users
+
+    users = _as_admin(lambda session, admin: list_users(session=session, actor=admin))
+    if as_json:
+        echo_json([{**asdict(user), "instance_ids": list(user.instance_ids)} for user in users])
+        return
+    rows = [
+        (
+            user.email,
+            user.name,
+            user.role,
+            "active" if user.is_active else "disabled",
+            ",".join(user.instance_ids) or "-",
+            _password_state(user),
+            "yes" if user.has_token else "no",
+        )
+        for user in users
+    ]
+    headers = ("EMAIL", "NAME", "ROLE", "STATE", "SOURCES", "PASSWORD", "TOKEN")
+    click.echo(text_table(headers, rows) if rows else "no users yet")
+
+
+def _password_state(user: UserSummary) -> str:
+    if user.has_password:
+        return "yes"
+    if not user.link_pending:
+        return "no"
+    if user.link_expired:
+        return "link expired"
+    expires = f"{user.link_expires_at:%Y-%m-%d %H:%M} UTC" if user.link_expires_at else "never"
+    return f"link pending (expires {expires})"
+
+
+def _update(email: str, **changes: Any) -> None:
+    from services.user_admin import update_user
+
+    user = _as_admin(
+        lambda session, admin: update_user(session=session, actor=admin, user_id=email, **changes)
+    )
+    state = "active" if user.is_active else "disabled"
+    sources = ", ".join(user.instance_ids) or "none"
+    click.echo(f"{user.email}: {user.role}, {state}; sources: {sources}")
+
+
+@users_group.command("set-role")
+@click.argument("email")
+@click.argument("role", metavar="admin|analyst|viewer", callback=_check_role)
+def users_set_role_command(email: str, role: str) -> None:
+    """Give EMAIL the role ROLE (the last admin who can sign in keeps theirs)."""
+    _update(email, role=role)
+
+
+@users_group.command("disable")
+@click.argument("email")
+def users_disable_command(email: str) -> None:
+    """Disable EMAIL: their sessions and API token stop working at once."""
+    _update(email, is_active=False)
+
+
+@users_group.command("enable")
+@click.argument("email")
+def users_enable_command(email: str) -> None:
+    """Enable EMAIL again."""
+    _update(email, is_active=True)
+
+
+@users_group.command("grant")
+@click.argument("email")
+@click.argument("instance_ids", nargs=-1, required=True, metavar="INSTANCE_ID...")
+def users_grant_command(email: str, instance_ids: tuple[str, ...]) -> None:
+    """Let EMAIL use these data sources too (added to the ones granted already)."""
+    from services.user_admin import get_user, update_user
+
+    def grant(session: Session, admin: Actor) -> Any:
+        current = get_user(session=session, actor=admin, user_id=email).instance_ids
+        return update_user(
+            session=session,
+            actor=admin,
+            user_id=email,
+            instance_ids=[*current, *instance_ids],
+        )
+
+    user = _as_admin(grant)
+    click.echo(f"{user.email}: sources {', '.join(user.instance_ids)}")
+
+
+@users_group.command("reset-password")
+@click.argument("email")
+def users_reset_password_command(email: str) -> None:
+    """Stop EMAIL's password and print a one-time set-password link path (valid 72 hours).
+
+    Open it on the web app's address, e.g. http://127.0.0.1:8050/set-password#token=...
+    """
+    from services.user_admin import reset_password
+
+    link = _as_admin(
+        lambda session, admin: reset_password(session=session, actor=admin, user_id=email)
+    )
+    click.echo(link.path)
+    click.echo(
+        f"Set-password link for {link.email}: shown once, valid until "
+        f"{link.expires_at:%Y-%m-%d %H:%M} UTC; the old password no longer works.",
         err=True,
     )

@@ -1,4 +1,5 @@
-"""The signed-in user's menu: who is signed in, the API token (shown once), sign out."""
+"""The signed-in user's menu: who is signed in, the API token (shown once), their password,
+sign out."""
 
 from __future__ import annotations
 
@@ -8,9 +9,17 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
+import webauth
 from components.feedback import error_message
 from components.navbar import create_icon
-from services.errors import DomainError
+from components.user_admin_fields import (
+    create_field,
+    create_password_rules,
+    field_outputs,
+    field_values,
+)
+from services.errors import DomainError, ParameterError
+from services.user_admin import change_own_password
 from services.users import create_api_token, revoke_api_token
 from webcontext import callback_actor, db_session
 
@@ -31,6 +40,10 @@ def create_user_menu(*, name: str, email: str, role: str) -> dbc.DropdownMenu:
             dbc.DropdownMenuItem(divider=True),
             dbc.DropdownMenuItem(
                 [create_icon("key", class_name="me-2"), "API token"], id="user-menu-api-token"
+            ),
+            dbc.DropdownMenuItem(
+                [create_icon("lock", class_name="me-2"), "Change password"],
+                id="user-menu-password",
             ),
             dbc.DropdownMenuItem(
                 [create_icon("box-arrow-right", class_name="me-2"), "Sign out"],
@@ -75,6 +88,55 @@ def create_api_token_modal() -> dbc.Modal:
             ),
         ],
         id="user-token-modal",
+        is_open=False,
+    )
+
+
+#: The password dialog's fields → input ids.
+PASSWORD_FIELDS = {
+    "current_password": "user-password-current",
+    "new_password": "user-password-new",
+    "confirm": "user-password-confirm",
+}
+
+
+def create_password_modal() -> dbc.Modal:
+    """Change one's own password: the current one, the new one twice, the rules shown."""
+    return dbc.Modal(
+        [
+            dbc.ModalHeader(dbc.ModalTitle("Change password")),
+            dbc.ModalBody(
+                dbc.Form(
+                    [
+                        create_field(
+                            "Current password",
+                            PASSWORD_FIELDS["current_password"],
+                            type="password",
+                            autocomplete="current-password",
+                        ),
+                        create_field(
+                            "New password",
+                            PASSWORD_FIELDS["new_password"],
+                            type="password",
+                            autocomplete="new-password",
+                        ),
+                        create_field(
+                            "New password again",
+                            PASSWORD_FIELDS["confirm"],
+                            type="password",
+                            autocomplete="new-password",
+                        ),
+                        create_password_rules("user-password-rules"),
+                        html.Div(id="user-password-result"),
+                    ],
+                    id="user-password-form",
+                )
+            ),
+            dbc.ModalFooter(
+                dbc.Button("Change password", id="user-password-save", color="primary")
+            ),
+        ],
+        id="user-password-modal",
         is_open=False,
     )
 
@@ -128,6 +190,87 @@ def register_callbacks(app: dash.Dash) -> None:
         State("user-token-modal", "is_open"),
         prevent_initial_call=True,
     )(change_token)
+    app.callback(
+        output={
+            "is_open": Output("user-password-modal", "is_open"),
+            "result": Output("user-password-result", "children", allow_duplicate=True),
+            **{f: Output(i, "value") for f, i in PASSWORD_FIELDS.items()},
+            **_allow_duplicates(field_outputs(PASSWORD_FIELDS)),
+        },
+        inputs={"n_clicks": Input("user-menu-password", "n_clicks")},
+        prevent_initial_call=True,
+    )(open_password_modal)
+    app.callback(
+        output={
+            "result": Output("user-password-result", "children"),
+            **field_outputs(PASSWORD_FIELDS),
+        },
+        inputs={
+            "n_clicks": Input("user-password-save", "n_clicks"),
+            "n_submit": Input("user-password-form", "n_submit"),
+            **{f: State(i, "value") for f, i in PASSWORD_FIELDS.items()},
+        },
+        prevent_initial_call=True,
+    )(change_password)
+
+
+def _allow_duplicates(outputs: dict[str, Output]) -> dict[str, Output]:
+    return {
+        key: Output(output.component_id, output.component_property, allow_duplicate=True)
+        for key, output in outputs.items()
+    }
+
+
+def open_password_modal(n_clicks: int | None) -> dict[str, Any]:
+    """Open the dialog with empty fields and no message."""
+    values: dict[str, Any] = {f: "" for f in PASSWORD_FIELDS}
+    return {
+        "is_open": bool(n_clicks),
+        "result": None,
+        **values,
+        **field_values(PASSWORD_FIELDS, {}),
+    }
+
+
+def change_password(
+    n_clicks: int | None,
+    n_submit: int | None,
+    current_password: str | None,
+    new_password: str | None,
+    confirm: str | None,
+) -> dict[str, Any]:
+    """Check the current password and set the new one; field errors next to the fields."""
+    outputs: dict[str, Any] = {"result": None}
+    actor = callback_actor()
+    if actor is None:
+        return {**outputs, **field_values(PASSWORD_FIELDS, {})}
+    if not new_password or new_password != confirm:
+        message = "Type the new password twice." if not new_password else "The two differ."
+        return {**outputs, **field_values(PASSWORD_FIELDS, {"confirm": message})}
+    try:
+        with db_session() as session:
+            change_own_password(
+                session=session,
+                actor=actor,
+                current_password=current_password or "",
+                new_password=new_password,
+            )
+    except ParameterError as error:
+        return {**outputs, **field_values(PASSWORD_FIELDS, {error.field: error.message})}
+    except DomainError as error:
+        alert = dbc.Alert(error_message(error), color="danger", class_name="mb-0")
+        return {**outputs, "result": alert, **field_values(PASSWORD_FIELDS, {})}
+    # The change ended every session signed in with the old password, this one too: sign
+    # this browser in again with the new one.
+    webauth.sign_in(actor)
+    done = dbc.Alert(
+        "Password changed: use the new one next time you sign in. Your other sessions "
+        "were signed out.",
+        color="success",
+        class_name="mb-0",
+        id="user-password-changed",
+    )
+    return {**outputs, "result": done, **field_values(PASSWORD_FIELDS, {})}
 
 
 def open_token_modal(n_clicks: int | None) -> tuple[bool, Any]:

@@ -16,6 +16,9 @@ from webcontext import current_actor, db_session, safe_next
 
 dash.register_page(__name__, path="/login", title="Sign in · Report Builder")
 
+#: The command that adds a user, as typed in the project directory (`make run` puts nothing
+#: on PATH).
+CREATE_USER_COMMAND = ".venv/bin/reportbuilder create-user"
 #: Said for any failed attempt: never which of the two was wrong.
 WRONG_CREDENTIALS = "Wrong e-mail or password, or the account is disabled."
 
@@ -24,6 +27,8 @@ def layout(**query: str) -> Component:
     target = safe_next(query.get("next"))
     if current_actor() is not None:  # signed in already: go on to where they were headed
         return dcc.Location(id="login-redirect", href=target, refresh=True)
+    if webauth.setup_needed():  # no user yet: create the first admin
+        return dcc.Location(id="login-redirect", href=webauth.SETUP_PATH, refresh=True)
     return dbc.Row(
         dbc.Col(
             [
@@ -41,7 +46,16 @@ def layout(**query: str) -> Component:
                                 "Use the e-mail and password your administrator set up for you.",
                                 className="text-body-secondary small mb-4",
                             ),
-                            html.Div(id="login-error"),
+                            html.Div(
+                                dbc.Alert(
+                                    "Your password is set: sign in with it.",
+                                    color="success",
+                                    class_name="py-2 small",
+                                )
+                                if query.get("password_set")
+                                else None,
+                                id="login-error",
+                            ),
                             dbc.Form(
                                 [
                                     html.Div(
@@ -87,9 +101,9 @@ def layout(**query: str) -> Component:
                 ),
                 html.P(
                     [
-                        "No account yet? An administrator creates one with ",
-                        html.Code("reportbuilder create-user"),
-                        ".",
+                        "No account yet? Ask an admin to add you (Admin → Users, or ",
+                        html.Code(CREATE_USER_COMMAND),
+                        ").",
                     ],
                     className="text-body-secondary small text-center mt-3",
                 ),

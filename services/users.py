@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import uuid
 from collections.abc import Iterable
@@ -16,10 +18,17 @@ from services.errors import DomainError, InstanceNotFound, NotFound, ParameterEr
 from services.secrets import hash_api_token, hash_password, new_api_token, verify_password
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}$")
+#: Longest e-mail address (the width of users.email).
+MAX_EMAIL_LENGTH = 320
 #: Shortest password accepted.
 MIN_PASSWORD_LENGTH = 8
 #: The account the `reportbuilder` command acts as: an admin that cannot sign in.
 SYSTEM_EMAIL = "system@reportbuilder.local"
+#: The password rules, as every form that asks for a password shows them (`check_password`).
+PASSWORD_RULES = (
+    f"At least {MIN_PASSWORD_LENGTH} characters, not your e-mail address, "
+    "and not one character repeated."
+)
 
 
 class UserNotFound(NotFound):
@@ -50,6 +59,16 @@ class Actor:
         return self.role in {"admin", "analyst"}
 
 
+def check_password(password: str, *, email: str = "", field: str = "password") -> None:
+    """Refuse a password that breaks PASSWORD_RULES, as a field error on `field`."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ParameterError(field, f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+    if email and password.strip().lower() == email.strip().lower():
+        raise ParameterError(field, "Use something other than your e-mail address.")
+    if len(set(password)) == 1:
+        raise ParameterError(field, "Use more than one distinct character.")
+
+
 def actor_of(user: User) -> Actor:
     return Actor(id=user.id, user_id=user.user_id, email=user.email, name=user.name, role=user.role)
 
@@ -66,10 +85,12 @@ def create_user(
     email = email.strip().lower()
     if not _EMAIL.match(email):
         raise ParameterError("email", "Enter an e-mail address such as ana@example.com.")
+    if len(email) > MAX_EMAIL_LENGTH:
+        raise ParameterError("email", f"Use an address of at most {MAX_EMAIL_LENGTH} characters.")
     if role not in ROLES:
         raise ParameterError("role", f"Choose one of: {', '.join(ROLES)}.")
-    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        raise ParameterError("password", f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+    if password is not None:
+        check_password(password, email=email)
     if email == SYSTEM_EMAIL:
         raise ParameterError("email", "This address belongs to the reportbuilder command.")
     if session.scalar(select(User.id).where(User.email == email)) is not None:
@@ -141,6 +162,35 @@ def authenticate_token(*, session: Session, token: str) -> Actor | None:
 def get_actor(*, session: Session, user_uuid: uuid.UUID) -> Actor | None:
     user = session.get(User, user_uuid)
     return actor_of(user) if user is not None and user.is_active else None
+
+
+def session_fingerprint(password_hash: str | None) -> str:
+    """What a browser session remembers of the password it was signed in with: a new
+    password (or a reset, which removes it) changes it and so ends every older session.
+    A digest of the hash, which is itself salted: it tells nothing about the password."""
+    digest = hashlib.sha256(b"reportbuilder-session:" + (password_hash or "").encode())
+    return digest.hexdigest()[:32]
+
+
+def current_fingerprint(*, session: Session, user_uuid: uuid.UUID) -> str:
+    """The fingerprint a session signed in now gets (`session_fingerprint`)."""
+    return session_fingerprint(
+        session.scalar(select(User.password_hash).where(User.id == user_uuid))
+    )
+
+
+def session_user(
+    *, session: Session, user_uuid: uuid.UUID, fingerprint: str | None
+) -> Actor | None:
+    """The active user of a browser session, if the password has not changed since it was
+    signed in; None otherwise (a session without a fingerprint is from before the check)."""
+    user = session.get(User, user_uuid)
+    if user is None or not user.is_active or not fingerprint:
+        return None
+    expected = session_fingerprint(user.password_hash)
+    if not hmac.compare_digest(fingerprint, expected):
+        return None
+    return actor_of(user)
 
 
 def system_actor(*, session: Session) -> Actor:

@@ -16,6 +16,9 @@ from workers.queues import WORKER_QUEUES
 
 #: Seconds between the scheduler's polls: the goal is a slot enqueued within 5 s of its time.
 SCHEDULER_POLL_SECONDS = 1
+#: Level of RQ's own loggers (rq.worker, rq.job, rq_scheduler). At INFO they write 4 lines
+#: per job, and the periodic jobs run every second; our runs log their own start and end.
+RQ_LOG_LEVEL = "WARNING"
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +44,8 @@ def run_worker(
     """
     connection = redis_connection(redis_url)
     worker = SimpleWorker(list(queues), connection=connection, name=name)
-    return worker.work(burst=burst, logging_level="INFO")
+    log.info("worker %s serving %s", worker.name, ", ".join(queues))
+    return worker.work(burst=burst, logging_level=RQ_LOG_LEVEL)
 
 
 class _SelfHealingScheduler(Scheduler):  # type: ignore[misc]
@@ -71,4 +75,5 @@ def run_scheduler(
     )
     job_ids = register_periodic_jobs(scheduler, periodic_jobs)
     log.info("periodic jobs registered: %s", ", ".join(job_ids))
+    logging.getLogger("rq_scheduler").setLevel(RQ_LOG_LEVEL)
     scheduler.run(burst=burst)

@@ -9,6 +9,7 @@ from flask import Flask
 
 from tests.api.conftest import ApiClient, assert_error, create_report
 from tests.services.conftest import World
+from webauth import session_values
 
 
 def test_requests_without_a_valid_token_are_401(client: ApiClient) -> None:
@@ -93,8 +94,10 @@ def test_the_request_id_is_echoed_when_given(client: ApiClient) -> None:
 
 
 def _sign_in_with_cookie(client: ApiClient, world: World) -> None:
+    with client.client.application.app_context():
+        values = session_values(world.owner.id)
     with client.client.session_transaction() as session:
-        session["user_uuid"] = str(world.owner.id)
+        session.update(values)
     client.client.set_cookie("_csrf_token", "the-csrf-token")
 
 

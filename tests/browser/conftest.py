@@ -8,6 +8,7 @@ reaching the network on its own, which would be slow or fail here.
 from __future__ import annotations
 
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,11 +64,13 @@ def sign_in_browser(dash_duo: object, app: object, user_uuid: object) -> None:
     """
     from flask import Flask
 
-    from webauth import SESSION_USER_KEY
+    from webauth import session_values
 
     server: Flask = app.server  # type: ignore[attr-defined]
     serializer = server.session_interface.get_signing_serializer(server)  # type: ignore[attr-defined]
-    cookie = serializer.dumps({SESSION_USER_KEY: str(user_uuid), "_permanent": True})
+    with server.app_context():  # the user id and the fingerprint of their password
+        values = session_values(uuid.UUID(str(user_uuid)))
+    cookie = serializer.dumps({**values, "_permanent": True})
     driver = dash_duo.driver  # type: ignore[attr-defined]
     driver.get(dash_duo.server_url + "/healthz")  # type: ignore[attr-defined]
     driver.add_cookie({"name": server.config["SESSION_COOKIE_NAME"], "value": cookie, "path": "/"})

@@ -12,13 +12,15 @@ from db.session import session_scope
 from services.executions import run_report
 from services.users import Actor
 from tests.pages.conftest import UiWorld
-from webauth import SESSION_USER_KEY
+from webauth import session_values
 
 
 def _client(ui: UiWorld, actor: Actor) -> FlaskClient:
     client = ui.app.server.test_client()
+    with ui.app.server.app_context():
+        values = session_values(actor.id)
     with client.session_transaction() as session:
-        session[SESSION_USER_KEY] = str(actor.id)
+        session.update(values)
     return client
 
 
