@@ -12,7 +12,17 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, g, request
 
-from api import admin, dashboards, executions, instances, reports, schedules, templates
+from api import (
+    admin,
+    dashboards,
+    executions,
+    instances,
+    reports,
+    schedules,
+    sources,
+    templates,
+    users,
+)
 from api.errors import REQUEST_ID_HEADER, ApiError, error_body, error_response, request_id
 from api.openapi import build_document
 from api.routing import EXTENSION, ApiState, Endpoint, Router, api_state, make_view
@@ -28,6 +38,9 @@ ROUTERS: tuple[Router, ...] = (
     instances.router,
     dashboards.router,
     admin.router,
+    sources.router,
+    users.router,
+    users.account_router,
 )
 
 __all__ = ["API_PREFIX", "ROUTERS", "endpoints", "openapi_document", "register"]

@@ -231,6 +231,14 @@ class MetadataQuery(Query):
     limit: int = Field(50, ge=1, le=MAX_LIMIT)
 
 
+class OptionListQuery(MetadataQuery):
+    list_name: str = Field(
+        alias="list",
+        pattern=r"^[a-z][a-z0-9_]{0,63}$",
+        description="The option list's name (an option_list parameter's options_source).",
+    )
+
+
 # --- dashboards ---------------------------------------------------------------------------
 
 

@@ -23,6 +23,7 @@ _ERROR_TEXT = {
     404: "No such object, or not visible to the caller.",
     409: "Conflicts with the current state (duplicate schedule, backfill in progress, ended).",
     413: "The body is too large.",
+    415: "The body is not sent as `Content-Type: application/json`.",
     422: "Invalid values; `error.details.fields` maps each field to its message.",
     429: "Rate limit reached; see Retry-After and X-RateLimit-* headers.",
     502: "The instance could not be queried.",
@@ -113,6 +114,8 @@ def _operation(endpoint: Endpoint, schemas: dict[str, Any]) -> dict[str, Any]:
     }
     if endpoint.description:
         operation["description"] = endpoint.description
+    if endpoint.public:  # no authentication: the document-wide security does not apply
+        operation["security"] = []
     if endpoint.body is not None:
         operation["requestBody"] = {
             "required": endpoint.body_required,

@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import re
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from flask import Response, current_app, g, request
 from pydantic import BaseModel, ValidationError
@@ -46,6 +48,8 @@ ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 _ID = re.compile(ID_PATTERN)
 #: Flask extension key of the API's per-app state.
 EXTENSION = "reportbuilder_api"
+#: Who calls a public endpoint without signing in: no role, so every service refuses it.
+ANONYMOUS = Actor(id=uuid.UUID(int=0), user_id="anonymous", email="", name="Anonymous", role="")
 
 
 class ApiState:
@@ -114,13 +118,15 @@ class Endpoint:
     body: type[Body] | None = None
     body_required: bool = True
     rate_limit: Limit | None = None
-    #: Statuses beyond the usual 401/403/404/422 (and 400/413 with a body).
+    #: Statuses beyond the usual 401/403/404/422 (and 400/413/415 with a body).
     errors: tuple[int, ...] = ()
     #: Media types of a file response (instead of a JSON model).
     files: tuple[str, ...] = ()
     description: str = ""
     #: Other answers the handler may give: (status, model), e.g. a dry run's 200.
     alternatives: tuple[tuple[int, type[BaseModel]], ...] = ()
+    #: Answered without authentication (the first-run setup); `Call.actor` is then ANONYMOUS.
+    public: bool = False
 
     @property
     def operation_id(self) -> str:
@@ -137,7 +143,7 @@ class Endpoint:
     def error_statuses(self) -> list[int]:
         statuses = {401, 403, 404, 422, *self.errors}
         if self.body is not None:
-            statuses |= {400, 413}
+            statuses |= {400, 413, 415}
         if self.rate_limit is not None:
             statuses.add(429)
         return sorted(statuses)
@@ -174,7 +180,11 @@ class Router:
 def make_view(endpoint: Endpoint) -> Callable[..., Response]:
     def view(**path: str) -> Response:
         try:
+            if endpoint.public:
+                _refuse_cross_site()
             actor = webauth.current_actor()
+            if actor is None and endpoint.public:
+                actor = ANONYMOUS
             if actor is None:
                 raise ApiError(
                     401,
@@ -216,12 +226,29 @@ def _parse_query(model: type[Query]) -> Query:
         raise field_errors(pydantic_fields(error), "Some query parameters are invalid.") from None
 
 
+def _refuse_cross_site() -> None:
+    """A public endpoint answers this site's pages and scripts, never another site's page
+    (which could post to it from a visitor's browser without asking)."""
+    origin = request.headers.get("Origin")
+    cross_site = request.headers.get("Sec-Fetch-Site") == "cross-site" or (
+        origin is not None and urlsplit(origin).netloc != request.host
+    )
+    if cross_site:
+        raise ApiError(403, "cross_site", "Requests from other sites are refused here.")
+
+
 def _parse_body(model: type[Body], required: bool) -> Body:
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         raise ApiError(413, "body_too_large", f"Send at most {MAX_BODY_BYTES} bytes.")
     raw = request.get_data(cache=False)
     if len(raw) > MAX_BODY_BYTES:
         raise ApiError(413, "body_too_large", f"Send at most {MAX_BODY_BYTES} bytes.")
+    # JSON only: a browser sends text/plain or a form cross-site without asking first (no
+    # CORS preflight), application/json never.
+    if raw and request.mimetype != "application/json":
+        raise ApiError(
+            415, "unsupported_media_type", "Send the body as JSON (Content-Type: application/json)."
+        )
     if not raw.strip():
         if required:
             raise bad_request("Send a JSON object as the request body.")

@@ -55,8 +55,11 @@ class ParameterDefinition(Out):
     default: Any = None
     options: list[Option] | None = None
     options_source: str | None = Field(
-        None, description="campaigns or asins: options come from GET /metadata/{kind}."
+        None,
+        description="The instance option list the options come from: campaigns (campaign_ids),"
+        " asins (asins) or an option_list's own; search it with GET /metadata/options?list=.",
     )
+    item_type: str | None = Field(None, description="integer: a list of numeric ids.")
     min: float | None = None
     max: float | None = None
     help: str | None = None
@@ -126,6 +129,9 @@ class Execution(Out):
     completed_at: datetime | None
     attempt: int
     parameters: dict[str, Any]
+    template_version: int | None = Field(
+        None, description="The template version the run used; null for runs made before."
+    )
 
 
 class ExecutionPage(Out):

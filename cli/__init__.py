@@ -66,6 +66,7 @@ from cli import (  # noqa: E402,F401
     common_io,
     db,
     demo,
+    instances,
     processes,
     report_backfills,
     reports,

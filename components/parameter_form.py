@@ -4,8 +4,8 @@ help text, and a place next to each field for its error.
 
 Its callbacks are declared once for every form (MATCH on the form's id): each change is
 checked by `services.templates.validate_parameters` and its field errors are shown next to
-the fields (`field_feedback`); campaign and product lists are searched on the instance
-(`services.instances.metadata_options`); quick picks fill an input; a day's text input
+the fields (`field_feedback`); campaign, product and other option lists are searched on
+the instance (`services.instances.metadata_options`); quick picks fill an input; a day's text input
 (a date range's picker) shows when the preset is "custom". Numbers and days are text
 inputs, so what the user typed reaches the service as typed: "abc" or 2025-02-30 is a
 field error, never silently a default or nothing.
@@ -26,6 +26,7 @@ from components import ids
 from components.clicks import clicked_id
 from services.errors import DomainError
 from services.instances import metadata_options
+from services.parameters import ID_LIST_TYPES, METADATA_KINDS
 from services.presets import DATE_PRESETS, DAY_PRESETS
 from services.templates import validate_parameters
 from services.users import Actor
@@ -39,12 +40,17 @@ DEBOUNCE_MS = 400
 CUSTOM = "custom"
 #: Columns of a field when the ui_schema gives no width (Bootstrap's grid has 12).
 DEFAULT_WIDTH = 6
-#: Parameter types whose options are searched on the instance, by metadata kind.
-SEARCHED_TYPES = {"campaign_ids": "campaigns", "asins": "asins"}
+#: Parameter types whose options are searched on the instance, in the option list their
+#: definition's `options_source` names (campaign_ids: "campaigns", asins: "asins").
+SEARCHED_TYPES = ID_LIST_TYPES
 #: Options a searched dropdown offers at once.
 SEARCH_LIMIT = 50
 #: Placeholder of a searched dropdown, by parameter type.
-SEARCH_PLACEHOLDERS = {"campaign_ids": "Search campaigns…", "asins": "Search products…"}
+SEARCH_PLACEHOLDERS = {
+    "campaign_ids": "Search campaigns…",
+    "asins": "Search products…",
+    "option_list": "Search…",
+}
 
 FIELD_CLASS = "rb-field"
 INVALID_FIELD_CLASS = "rb-field rb-field-invalid"
@@ -95,6 +101,7 @@ def form_spec(
         "instance_id": instance_id,
         "order": [d["name"] for d in fields],
         "types": {d["name"]: d["type"] for d in fields},
+        "sources": {d["name"]: options_source(d) for d in fields if options_source(d)},
         "labels": {d["name"]: d.get("label") or d["name"] for d in fields},
         "choices": {
             d["name"]: {str(o["value"]): str(o.get("label", o["value"])) for o in d["options"]}
@@ -103,6 +110,15 @@ def form_spec(
         },
         "kinds": kinds,
     }
+
+
+def options_source(definition: Mapping[str, Any]) -> str | None:
+    """The instance option list a searched parameter picks from, None for other types."""
+    kind = definition.get("type")
+    if kind not in SEARCHED_TYPES:
+        return None
+    source = definition.get("options_source") or METADATA_KINDS.get(str(kind))
+    return str(source) if source else None
 
 
 def create_parameter_form(
@@ -307,7 +323,7 @@ def create_input(
                 options=[{"label": v, "value": v} for v in chosen],
                 value=chosen,
                 multi=True,
-                placeholder=placeholder or SEARCH_PLACEHOLDERS[kind],
+                placeholder=placeholder or SEARCH_PLACEHOLDERS.get(kind, "Search…"),
                 className="rb-dropdown",
             )
         ]
@@ -640,9 +656,13 @@ def search_metadata(
     shown: list[dict[str, Any]] | None,
     spec: dict[str, Any] | None,
 ) -> Any:
-    """Campaigns or products matching what the user types, searched on the instance."""
+    """Options of the field's option list (campaigns, products, or the list its definition
+    names) matching what the user types, searched on the instance."""
     name = ctx.outputs_list["id"]["name"] if ctx.outputs_list else None
     if not spec or name not in spec.get("types", {}):
+        raise PreventUpdate
+    kind = spec.get("sources", {}).get(name) or METADATA_KINDS.get(spec["types"][name])
+    if not kind:
         raise PreventUpdate
     actor = callback_actor()
     if actor is None:
@@ -650,7 +670,7 @@ def search_metadata(
     return metadata_choices(
         actor,
         instance_id=spec.get("instance_id"),
-        kind=SEARCHED_TYPES[spec["types"][name]],
+        kind=kind,
         search=search or "",
         chosen=chosen or [],
         shown=shown or [],

@@ -143,8 +143,8 @@ def create_template_grid(
             ]
         else:
             message = (
-                "No templates yet. An admin adds them with `reportbuilder templates load`; "
-                "the demo library has a dozen to start from."
+                "No templates yet. `reportbuilder seed-demo` loads the library's dozen; "
+                "or write one with New template."
             )
         return create_empty_state(message, icon="search", id=page_id("templates-empty"))
     return dbc.Row(
@@ -192,20 +192,39 @@ def create_template_card(
                         template.category,
                         className="badge bg-primary-subtle text-primary-emphasis mb-2",
                     ),
+                    html.Span(
+                        "Unpublished",
+                        className="badge bg-warning-subtle text-warning-emphasis mb-2 ms-1",
+                        title="Visible to its author and admins until an admin publishes it.",
+                    )
+                    if not template.is_published
+                    else None,
                     html.H2(template.name, className="h5 card-title"),
                     html.P(template.description, className="card-text text-body-secondary small"),
                     html.Ul(facts, className="list-unstyled small mb-0 d-flex flex-wrap gap-3"),
                 ]
             ),
             dbc.CardFooter(
-                dbc.Button(
-                    [create_icon("play-circle", class_name="me-1"), "Use template"],
-                    id=template_use_id(template.template_id),
-                    color="primary",
-                    size="sm",
-                    disabled=not can_run,
-                    title=None if can_run else "Viewers can read reports but not create them.",
-                ),
+                [
+                    dbc.Button(
+                        [create_icon("play-circle", class_name="me-1"), "Use template"],
+                        id=template_use_id(template.template_id),
+                        color="primary",
+                        size="sm",
+                        disabled=not can_run,
+                        title=None if can_run else "Viewers can read reports but not create them.",
+                    ),
+                    dbc.Button(
+                        [create_icon("pencil", class_name="me-1"), "Edit"],
+                        href=f"/report-builder/templates/{template.template_id}/edit",
+                        color="secondary",
+                        outline=True,
+                        size="sm",
+                        class_name="ms-2 template-edit",
+                    )
+                    if template.can_edit
+                    else None,
+                ],
                 class_name="bg-transparent border-0 pt-0",
             ),
         ],

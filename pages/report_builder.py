@@ -83,7 +83,7 @@ from services.report_plans import (
     read_plan,
 )
 from services.reports import check_name
-from services.templates import get_template, list_templates, validate_parameters
+from services.templates import fits_instance, get_template, list_templates, validate_parameters
 from services.users import Actor
 from services.windows import Window, default_window
 from webcontext import callback_actor, current_actor, db_session, redis_client, sign_in_redirect
@@ -107,7 +107,7 @@ def layout(tab: str | None = None, **_query: str) -> Component:
     if actor is None:
         return sign_in_redirect("/report-builder")
     with db_session() as session:
-        templates = list_templates(session=session)
+        templates = list_templates(session=session, actor=actor)
         instances = list_instances(session=session, actor=actor)
     needs = {t.template_id: list(t.metadata_needs) for t in templates}
     return html.Div(
@@ -116,10 +116,24 @@ def layout(tab: str | None = None, **_query: str) -> Component:
             dcc.Store(id=page_id("catalogue"), data=catalogue(actor, instances, needs)),
             dcc.Store(id=page_id("modal-state"), data={"step": 1}),
             dcc.Store(id=page_id("browser-timezone")),
-            create_page_header(
-                "Report Builder",
-                "Pick a template, fill in its parameters, and run it once, on a schedule "
-                "or as a backfill.",
+            html.Div(
+                [
+                    create_page_header(
+                        "Report Builder",
+                        "Pick a template, fill in its parameters, and run it once, on a schedule "
+                        "or as a backfill.",
+                    ),
+                    dbc.Button(
+                        "New template",
+                        href="/report-builder/templates/new",
+                        color="secondary",
+                        outline=True,
+                        id=page_id("new-template"),
+                    )
+                    if actor.can_run
+                    else None,
+                ],
+                className="d-flex justify-content-between align-items-start gap-2",
             ),
             *notices(actor, instances),
             dbc.Tabs(
@@ -245,7 +259,7 @@ def filter_templates(
         for choice in (category, report_type, instance_id)
     )
     with db_session() as session:
-        found = list_templates(session=session, search=search, category=category)
+        found = list_templates(session=session, actor=actor, search=search, category=category)
     instance = known["instances"].get(instance_id) if instance_id else None
     shown = narrow(
         found,
@@ -315,8 +329,14 @@ def modal_for(
     template_id: str, known: Mapping[str, Any], browser_timezone: str | None = None
 ) -> tuple[Any, ...]:
     """The outputs of open_run_modal for `template_id`; a schedule's zone is the browser's
-    (else the instance's)."""
-    instances = known["instances"]
+    (else the instance's). The instances offered are those having the option lists the
+    template picks from (all of them when none has)."""
+    needs = known.get("needs", {}).get(template_id, [])
+    instances = {
+        key: info
+        for key, info in known["instances"].items()
+        if fits_instance(needs, info.get("kinds", []))
+    } or known["instances"]
     instance_id = next(iter(instances), None)
     instance_zone = (instances.get(instance_id) or {}).get("timezone", "UTC")
     timezone = known_zone(browser_timezone, instance_zone)

@@ -78,6 +78,8 @@ class ExecutionInfo:
     attempt: int
     parameters: dict[str, Any]
     output_location: str | None
+    #: The template version it ran (None: run before versions were recorded).
+    template_version: int | None = None
 
     @property
     def is_active(self) -> bool:
@@ -127,6 +129,7 @@ def _info(row: Any) -> ExecutionInfo:
         attempt=execution.attempt,
         parameters=dict(execution.parameters_snapshot or {}),
         output_location=execution.output_location,
+        template_version=execution.template_version,
     )
 
 
@@ -281,6 +284,7 @@ def new_execution(
         parameters_snapshot=snapshot,
         time_window_start=window_start,
         time_window_end=window_end,
+        template_version=template.version,  # reports follow the latest version
         **fields,
     )
     session.add(execution)
@@ -325,7 +329,7 @@ def run_template(
 ) -> ExecutionInfo:
     """An ad-hoc run of a template on an instance, without a report."""
     require_runner(actor)
-    template = get_template_row(session=session, template_id=template_id)
+    template = get_template_row(session=session, template_id=template_id, actor=actor)
     instance = get_instance(session=session, actor=actor, instance_id=instance_id)
     snapshot, window = _resolve(
         template=template,

@@ -8,7 +8,6 @@ names the file.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,17 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import QueryTemplate
-from services.dashboards import check_report_config
-from services.errors import TemplateDefinitionError
-from services.parameters import parse_definitions
-from services.sql_templates import check_template
+from services.errors import TemplateDefinitionError, ValidationFailed
+from services.template_checks import REPORT_TYPES, TEMPLATE_ID, TemplateContent, check_content
+from services.template_versions import apply_content, record_version, save_content
 
 #: The template library shipped with the product.
 LIBRARY_DIR = Path(__file__).resolve().parent.parent / "library"
-#: Kinds of report a template produces; they name how its result is best read.
-REPORT_TYPES = ("table", "time_series", "funnel", "distribution")
-
-_TEMPLATE_ID = re.compile(r"[a-z][a-z0-9_]{1,63}")
+__all__ = ["LIBRARY_DIR", "REPORT_TYPES", "LibraryTemplate", "load_library", "read_library"]
 _KNOWN_KEYS = frozenset(
     {
         "id",
@@ -40,6 +35,9 @@ _KNOWN_KEYS = frozenset(
         "parameter_definitions",
         "report_config",
         "ui_schema",
+        "windowed",
+        # Export writes the SQL inline; the library keeps it in the .sql sibling.
+        "sql_template",
     }
 )
 
@@ -58,6 +56,19 @@ class LibraryTemplate:
     report_config: dict[str, Any]
     ui_schema: dict[str, Any]
     min_data_age_days: int
+    windowed: bool = True
+
+    def content(self) -> TemplateContent:
+        """The versioned part (already checked when the file was read)."""
+        return TemplateContent(
+            sql_template=self.sql_template,
+            parameter_definitions=self.parameter_definitions,
+            report_type=self.report_type,
+            report_config=self.report_config,
+            ui_schema=self.ui_schema,
+            min_data_age_days=self.min_data_age_days,
+            windowed=self.windowed,
+        )
 
 
 def read_library(library_dir: Path = LIBRARY_DIR) -> list[LibraryTemplate]:
@@ -80,105 +91,111 @@ def load_library(*, session: Session, library_dir: Path = LIBRARY_DIR) -> list[s
         for row in session.scalars(select(QueryTemplate).where(QueryTemplate.template_id.in_(ids)))
     }
     for template in templates:
+        content = template.content()
         row = existing.get(template.template_id)
         if row is None:
-            row = QueryTemplate(template_id=template.template_id)
+            row = QueryTemplate(template_id=template.template_id, version=1)
+            _describe(row, template)
+            apply_content(row, content)
             session.add(row)
-        row.name = template.name
-        row.description = template.description
-        row.category = template.category
-        row.sql_template = template.sql_template
-        row.parameter_definitions = template.parameter_definitions
-        row.report_type = template.report_type
-        row.report_config = template.report_config
-        row.ui_schema = template.ui_schema
-        row.min_data_age_days = template.min_data_age_days
-        row.is_public = True
+            record_version(session=session, template=row, created_by=None)
+        else:
+            _describe(row, template)
+            # A changed file is a new version, so runs of the library record theirs too.
+            save_content(session=session, template=row, content=content, created_by=None)
     session.flush()
     return ids
 
 
-def read_template(spec_path: Path) -> LibraryTemplate:
-    """The template described by `spec_path` (a `.yaml`) and its `.sql` sibling."""
+def _describe(row: QueryTemplate, template: LibraryTemplate) -> None:
+    row.name = template.name
+    row.description = template.description
+    row.category = template.category
+    row.is_public = True
+
+
+def read_template(spec_path: Path, *, in_library: bool = True) -> LibraryTemplate:
+    """The template described by `spec_path` (a `.yaml`) and its SQL: the `.sql` sibling, or
+    (outside the library, for `templates import`) an inline `sql_template` key.
+
+    In the library the id must match the file name and the SQL lives in its own file.
+    """
     where = spec_path.name
     try:
         spec = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
         raise TemplateDefinitionError(f"{where}: not valid YAML: {error}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise TemplateDefinitionError(f"{where}: cannot be read: {error}") from None
     if not isinstance(spec, dict):
         raise TemplateDefinitionError(f"{where}: expected a mapping of fields")
     unknown = sorted(str(key) for key in set(spec) - _KNOWN_KEYS)
+    if in_library and "sql_template" in spec:
+        unknown.append("sql_template")
     if unknown:
         raise TemplateDefinitionError(f"{where}: unknown fields {unknown}")
     template_id = spec.get("id")
-    if not isinstance(template_id, str) or not _TEMPLATE_ID.fullmatch(template_id):
+    if not isinstance(template_id, str) or not TEMPLATE_ID.fullmatch(template_id):
         raise TemplateDefinitionError(f"{where}: id must be a lowercase slug")
-    if template_id != spec_path.stem:
+    if in_library and template_id != spec_path.stem:
         raise TemplateDefinitionError(f"{where}: id {template_id!r} does not match the file name")
     sql_path = spec_path.with_suffix(".sql")
-    if not sql_path.is_file():
-        raise TemplateDefinitionError(f"{where}: {sql_path.name} is missing")
-    sql = sql_path.read_text(encoding="utf-8").strip()
+    if "sql_template" in spec:
+        sql = _field(spec, "sql_template", str, where, required=True).strip()
+        sql_name = f"{where} (sql_template)"
+        if sql_path.is_file():
+            raise TemplateDefinitionError(
+                f"{where}: the SQL is both inline and in {sql_path.name}; keep one"
+            )
+    else:
+        if not sql_path.is_file():
+            raise TemplateDefinitionError(f"{where}: {sql_path.name} is missing")
+        sql = sql_path.read_text(encoding="utf-8").strip()
+        sql_name = sql_path.name
     if not sql:
-        raise TemplateDefinitionError(f"{sql_path.name}: empty SQL")
+        raise TemplateDefinitionError(f"{sql_name}: empty SQL")
 
     report_type = _field(spec, "report_type", str, where, required=True)
-    if report_type not in REPORT_TYPES:
-        raise TemplateDefinitionError(
-            f"{where}: report_type must be one of {', '.join(REPORT_TYPES)}"
-        )
-    min_data_age_days = _field(spec, "min_data_age_days", int, where, default=0)
-    if min_data_age_days < 0:
-        raise TemplateDefinitionError(f"{where}: min_data_age_days cannot be negative")
     raw_definitions = _field(spec, "parameter_definitions", list, where, default=[])
-    if not all(isinstance(item, dict) for item in raw_definitions):
-        raise TemplateDefinitionError(f"{where}: each parameter definition is a mapping")
     try:
-        definitions = parse_definitions(raw_definitions)
-    except TemplateDefinitionError as error:
-        raise TemplateDefinitionError(f"{where}: parameter_definitions: {error}") from None
-    try:
-        check_template(sql, definitions)
-    except TemplateDefinitionError as error:
-        raise TemplateDefinitionError(f"{sql_path.name}: {error}") from None
-    report_config = _field(spec, "report_config", dict, where, default={})
-    try:
-        check_report_config(report_config)
-    except TemplateDefinitionError as error:
-        raise TemplateDefinitionError(f"{where}: report_config: {error}") from None
-    ui_schema = _field(spec, "ui_schema", dict, where, default={})
-    _check_ui_schema(ui_schema, {d.name for d in definitions}, where)
+        content = check_content(
+            {
+                "sql_template": sql,
+                "parameter_definitions": raw_definitions,
+                "report_type": report_type,
+                "report_config": _field(spec, "report_config", dict, where, default={}),
+                "ui_schema": _field(spec, "ui_schema", dict, where, default={}),
+                "min_data_age_days": _field(spec, "min_data_age_days", int, where, default=0),
+                "windowed": _field(spec, "windowed", bool, where),
+            }
+        )
+    except ValidationFailed as failed:
+        raise _file_error(failed.errors, where, sql_name) from None
     return LibraryTemplate(
         template_id=template_id,
         name=_field(spec, "name", str, where, required=True),
         description=_field(spec, "description", str, where, default="").strip(),
         category=_field(spec, "category", str, where, default="General"),
-        sql_template=sql,
-        parameter_definitions=raw_definitions,
-        report_type=report_type,
-        report_config=report_config,
-        ui_schema=ui_schema,
-        min_data_age_days=min_data_age_days,
+        sql_template=content.sql_template,
+        parameter_definitions=content.parameter_definitions,
+        report_type=content.report_type,
+        report_config=content.report_config,
+        ui_schema=content.ui_schema,
+        min_data_age_days=content.min_data_age_days,
+        windowed=content.windowed,
     )
 
 
-def _check_ui_schema(ui_schema: dict[str, Any], names: set[str], where: str) -> None:
-    """The layout hints may only speak of the template's own parameters."""
-    order = ui_schema.get("order", [])
-    fields = ui_schema.get("fields", {})
-    if not isinstance(order, list) or not isinstance(fields, dict):
-        raise TemplateDefinitionError(f"{where}: ui_schema has an order list and a fields map")
-    strangers = sorted({str(name) for name in [*order, *fields]} - names)
-    if strangers:
-        raise TemplateDefinitionError(f"{where}: ui_schema names no parameter {strangers}")
-    for name, hints in fields.items():
-        width = hints.get("width") if isinstance(hints, dict) else None
-        if not isinstance(hints, dict) or (
-            width is not None and (not isinstance(width, int) or not 1 <= width <= 12)
-        ):
-            raise TemplateDefinitionError(
-                f"{where}: ui_schema.fields.{name} is a mapping; width is 1 to 12"
-            )
+def _file_error(errors: dict[str, str], where: str, sql_name: str) -> TemplateDefinitionError:
+    """The first problem, naming the file it is in: the SQL's before the YAML's."""
+    if "sql_template" in errors:
+        return TemplateDefinitionError(f"{sql_name}: {errors['sql_template']}")
+    field = next(
+        (key for key in errors if key.startswith("parameter_definitions")), next(iter(errors))
+    )
+    section = field.split(".")[0]
+    prefix = f"{section}: " if section in {"parameter_definitions", "report_config"} else ""
+    return TemplateDefinitionError(f"{where}: {prefix}{errors[field]}")
 
 
 def _field(

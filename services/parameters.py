@@ -25,18 +25,24 @@ PARAMETER_TYPES = (
     "campaign_ids",
     "asins",
     "column",
+    "option_list",
 )
 #: Types whose value is a list, bound as one array parameter.
-LIST_TYPES = frozenset({"multi_select", "campaign_ids", "asins"})
-#: Types whose options come from the instance's metadata queries, by metadata kind.
+LIST_TYPES = frozenset({"multi_select", "campaign_ids", "asins", "option_list"})
+#: Types whose options come from a fixed one of the instance's option lists (metadata
+#: queries); an option_list parameter names its list in `options_source`.
 METADATA_KINDS = {"campaign_ids": "campaigns", "asins": "asins"}
+#: Types whose value is a list of ids picked from an instance's option list.
+ID_LIST_TYPES = frozenset({*METADATA_KINDS, "option_list"})
+#: The name of an option list, as a data source's option lists are named.
+OPTION_LIST_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 #: Names every execution binds from its time window; no parameter may take them.
 RESERVED_NAMES = frozenset({"window_start", "window_end"})
 #: Longest text value accepted unless a definition sets max_length.
 DEFAULT_MAX_TEXT = 10_000
 #: Most items a list parameter takes unless a definition sets max_items.
 DEFAULT_MAX_ITEMS = 1_000
-#: Longest single item of a campaign_ids / asins list.
+#: Longest single item of a campaign_ids / asins / option_list list.
 MAX_ID_LENGTH = 128
 
 _NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
@@ -74,6 +80,8 @@ class ParameterDefinition:
     #: Element type of a list bound on PostgreSQL: "text" or "integer".
     item_type: str = "text"
     placeholder: str = ""
+    #: option_list: the name of the instance's option list its options come from.
+    options_source: str | None = None
 
     @property
     def is_list(self) -> bool:
@@ -81,6 +89,9 @@ class ParameterDefinition:
 
     @property
     def metadata_kind(self) -> str | None:
+        """The instance option list this parameter's options come from, if any."""
+        if self.type == "option_list":
+            return self.options_source
         return METADATA_KINDS.get(self.type)
 
     def to_dict(self) -> dict[str, Any]:
@@ -100,6 +111,8 @@ class ParameterDefinition:
             out["options"] = [{"value": o.value, "label": o.label} for o in self.options]
         if self.metadata_kind:
             out["options_source"] = self.metadata_kind
+        if self.item_type != "text":
+            out["item_type"] = self.item_type
         return out
 
 
@@ -151,9 +164,35 @@ def _parse_definition(item: Mapping[str, Any]) -> ParameterDefinition:
             ) from None
     if item.get("item_type", "text") not in {"text", "integer"}:
         raise TemplateDefinitionError(f"{name}: item_type is text or integer")
+    _check_options_source(name, kind, item.get("options_source"))
     fields = {k: v for k, v in item.items() if k != "options"}
+    if kind != "option_list":  # campaign_ids / asins: their type names the list
+        fields.pop("options_source", None)
     fields.setdefault("label", name.replace("_", " ").capitalize())
     return ParameterDefinition(**fields, options=options)
+
+
+def _check_options_source(name: str, kind: str, source: Any) -> None:
+    """option_list names its list; campaign_ids / asins may repeat their own (as to_dict
+    writes it); no other type takes one."""
+    if kind == "option_list":
+        if source is None or (isinstance(source, str) and not source.strip()):
+            raise TemplateDefinitionError(
+                f"{name}: an option_list parameter needs options_source, the name of "
+                "the source's option list its options come from"
+            )
+        if not isinstance(source, str) or not OPTION_LIST_NAME.fullmatch(source):
+            raise TemplateDefinitionError(
+                f"{name}: options_source {source!r} must be an option list name "
+                "(lower-case letters, digits and _)"
+            )
+    elif source is not None and source != METADATA_KINDS.get(kind):
+        fixed = METADATA_KINDS.get(kind)
+        raise TemplateDefinitionError(
+            f"{name}: a {kind} parameter's options_source is {fixed!r}"
+            if fixed
+            else f"{name}: options_source is for option_list parameters only"
+        )
 
 
 def _parse_option(raw: Any) -> Option:
@@ -192,7 +231,7 @@ def validate(
     """Check `values` against `definitions`; defaults fill what is missing.
 
     `today` is the day in the report's time zone, for relative presets. `known_options`
-    (metadata kind → allowed ids) restricts campaign_ids / asins when given.
+    (option list name → allowed ids) restricts campaign_ids / asins / option_list when given.
     """
     definitions = tuple(definitions)
     errors: dict[str, str] = {}
@@ -422,4 +461,5 @@ _NORMALIZERS: dict[str, Callable[[ParameterDefinition, Any, date], Any]] = {
     "campaign_ids": _ids,
     "asins": _ids,
     "column": _column,
+    "option_list": _ids,
 }

@@ -288,7 +288,8 @@ def create_report(
     if frequency not in FREQUENCIES:
         raise ParameterError("frequency", f"Choose one of: {', '.join(FREQUENCIES)}.")
     check_timezone(timezone)
-    template = get_template_row(session=session, template_id=template_id)
+    # A report may only use a template its owner can see (published, or their own).
+    template = get_template_row(session=session, template_id=template_id, actor=actor)
     instance = get_instance(session=session, actor=actor, instance_id=instance_id)
     saved = _checked_parameters(session, template.id, parameters or {}, timezone)
     dashboard = create_dashboard_for_report(

@@ -21,8 +21,10 @@ from services.engines import EngineError, RunningQuery
 from services.engines.base import QueryCancelled
 from services.errors import DomainError
 from services.instances import engine_for
+from services.parameters import ParameterDefinition, parse_definitions
 from services.results import ResultsStore
 from services.sql_templates import render
+from services.template_versions import version_row
 from services.templates import definitions_of
 
 log = logging.getLogger(__name__)
@@ -68,9 +70,10 @@ def perform_execution(
         try:
             engine = engine_for(instance, secret_key=secret_key)
             assert execution.time_window_start and execution.time_window_end
+            sql, definitions = _what_runs(session, template, execution.template_version)
             rendered = render(
-                template.sql_template,
-                definitions_of(template),
+                sql,
+                definitions,
                 execution.parameters_snapshot,
                 (execution.time_window_start, execution.time_window_end),
                 engine.dialect,
@@ -80,7 +83,12 @@ def perform_execution(
 
     running = RunningQuery()
     location = store.path_for(execution_id)
-    log.info("running", extra={"execution_id": execution_id, "engine": instance.engine})
+    log.info(
+        "run %s started on %s",
+        execution_id,
+        instance.engine,
+        extra={"execution_id": execution_id, "engine": instance.engine},
+    )
     with _CancelWatch(session_factory, execution_uuid, running):
         try:
             batches = engine.execute(rendered.sql, rendered.binds, timeout, running)
@@ -111,6 +119,21 @@ def perform_execution(
     if outcome.status != "completed":  # cancelled while the file was being written
         store.delete(written.location)
     return outcome
+
+
+def _what_runs(
+    session: Session, template: QueryTemplate, version: int | None
+) -> tuple[str, tuple[ParameterDefinition, ...]]:
+    """The SQL and parameters of the template version the run recorded (the template's
+    current ones for a run made before versions were recorded)."""
+    row = (
+        None
+        if version is None
+        else version_row(session=session, template_uuid=template.id, version=version)
+    )
+    if row is None:
+        return template.sql_template, definitions_of(template)
+    return row.sql_template, parse_definitions(row.parameter_definitions or [])
 
 
 def _chain(first: pa.RecordBatch, rest: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -175,7 +198,9 @@ def _finish(
             after_finish(session, execution)
         session.commit()
         log.info(
-            "finished",
+            "run %s ended: %s",
+            execution.execution_id,
+            execution.status,
             extra={"execution_id": execution.execution_id, "status": execution.status},
         )
         return RunOutcome(

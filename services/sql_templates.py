@@ -114,6 +114,13 @@ def _neutral(sql: str, by_name: Mapping[str, ParameterDefinition]) -> str:
 def check_read_only(sql: str, dialect: Dialect | None = None) -> None:
     """One SELECT (or WITH … SELECT) statement that writes nothing, parsed as `dialect`
     when given, else as the first of the engines' dialects that accepts it."""
+    # Here, not at the top: the engines import this module.
+    from services.engines.mysql_engine import EXECUTABLE_COMMENT
+
+    # Parsers skip `/*! … */` as a comment, MySQL runs it: refused wherever the SQL may run
+    # on MySQL (no dialect: a template may run on any source).
+    if dialect in ("mysql", None) and EXECUTABLE_COMMENT.search(sql):
+        raise TemplateDefinitionError("MySQL executable comments (/*! … */) are not allowed")
     problems: list[str] = []
     dialects = (_SQLGLOT_DIALECTS[dialect],) if dialect else _PARSE_DIALECTS
     for read in dialects:

@@ -9,10 +9,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from db.models import QueryTemplate
+from db.models import QueryTemplate, User
 from services.errors import ParameterError, TemplateNotFound
 from services.keys import by_id
 from services.parameters import (
@@ -22,6 +22,7 @@ from services.parameters import (
     validate,
 )
 from services.sql_templates import preview_sql
+from services.users import Actor
 from services.windows import default_window, freshest_day
 
 
@@ -36,8 +37,16 @@ class TemplateSummary:
     report_type: str
     parameter_count: int
     min_data_age_days: int
-    #: The instance metadata lists (campaigns, asins) its parameters are chosen from.
+    #: The instance option lists (campaigns, asins, option_list's own) its parameters use.
     metadata_needs: tuple[str, ...] = ()
+    #: The latest saved version; runs record the version they ran.
+    version: int = 1
+    #: Published: everyone sees it (else its author and admins only).
+    is_published: bool = True
+    #: The viewer may change it: its author or an admin, and not a library template.
+    can_edit: bool = False
+    #: Who wrote it; "" for a library template.
+    owner_name: str = ""
 
 
 def fits_instance(needs: Iterable[str], instance_kinds: Iterable[str]) -> bool:
@@ -45,16 +54,41 @@ def fits_instance(needs: Iterable[str], instance_kinds: Iterable[str]) -> bool:
     return set(needs) <= set(instance_kinds)
 
 
+def visible_templates(statement: Select[Any], actor: Actor | None) -> Select[Any]:
+    """Restrict a query over QueryTemplate to what `actor` may see: published templates,
+    and unpublished ones to their author and admins. None: internal callers see all."""
+    if actor is None or actor.is_admin:
+        return statement
+    return statement.where(
+        or_(QueryTemplate.is_public.is_(True), QueryTemplate.owner_uuid == actor.id)
+    )
+
+
+def may_edit_template(actor: Actor | None, template: QueryTemplate) -> bool:
+    """Authors and admins change a template they wrote; library templates (no owner) stay
+    as their files say."""
+    if actor is None or template.owner_uuid is None or not actor.can_run:
+        return False
+    return actor.is_admin or template.owner_uuid == actor.id
+
+
 def list_templates(
-    *, session: Session, search: str | None = None, category: str | None = None
+    *,
+    session: Session,
+    actor: Actor | None,
+    search: str | None = None,
+    category: str | None = None,
 ) -> list[TemplateSummary]:
-    """Templates ordered by category then name, optionally narrowed by a search and a category.
+    """Templates `actor` may see, by category then name, narrowed by a search and a category.
 
     `search` matches anywhere in the name, description or template id, ignoring case;
-    a blank search or category filters nothing.
+    a blank search or category filters nothing. `actor` None: every template (internal).
     """
-    query = select(QueryTemplate).order_by(
-        QueryTemplate.category, QueryTemplate.name, QueryTemplate.template_id
+    query = visible_templates(
+        select(QueryTemplate).order_by(
+            QueryTemplate.category, QueryTemplate.name, QueryTemplate.template_id
+        ),
+        actor,
     )
     if search and search.strip():
         term = search.strip().lower()
@@ -72,7 +106,18 @@ def list_templates(
         )
     if category and category.strip():
         query = query.where(QueryTemplate.category == category.strip())
-    return [_summary(template) for template in session.scalars(query)]
+    templates = list(session.scalars(query))
+    owners = _owner_names(session, {t.owner_uuid for t in templates if t.owner_uuid})
+    return [
+        _summary(template, actor, owners.get(template.owner_uuid, "")) for template in templates
+    ]
+
+
+def _owner_names(session: Session, uuids: set[uuid.UUID]) -> dict[uuid.UUID | None, str]:
+    if not uuids:
+        return {}
+    rows = session.execute(select(User.id, User.name, User.email).where(User.id.in_(uuids)))
+    return {row.id: row.name or row.email for row in rows}
 
 
 def escape_like(term: str) -> str:
@@ -80,7 +125,7 @@ def escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _summary(template: QueryTemplate) -> TemplateSummary:
+def _summary(template: QueryTemplate, actor: Actor | None, owner_name: str) -> TemplateSummary:
     return TemplateSummary(
         template_id=template.template_id,
         name=template.name,
@@ -90,17 +135,25 @@ def _summary(template: QueryTemplate) -> TemplateSummary:
         parameter_count=len(template.parameter_definitions or []),
         min_data_age_days=template.min_data_age_days,
         metadata_needs=_metadata_needs(template.parameter_definitions or []),
+        version=template.version,
+        is_published=template.is_public,
+        can_edit=may_edit_template(actor, template),
+        owner_name=owner_name,
     )
 
 
 def _metadata_needs(definitions: list[Any]) -> tuple[str, ...]:
-    """The metadata lists a template's parameters choose from: a campaign_ids parameter
-    needs "campaigns" (its type says so; stored definitions carry no options_source)."""
-    kinds = {
-        str(METADATA_KINDS.get(str(d.get("type"))) or d.get("options_source"))
-        for d in definitions
-        if isinstance(d, dict) and (d.get("type") in METADATA_KINDS or d.get("options_source"))
-    }
+    """The instance option lists a template's parameters choose from: a campaign_ids
+    parameter needs "campaigns" (its type says so), an option_list one the list its
+    options_source names."""
+    kinds: set[str] = set()
+    for d in definitions:
+        if not isinstance(d, dict):
+            continue
+        if d.get("type") in METADATA_KINDS:
+            kinds.add(METADATA_KINDS[d["type"]])
+        elif d.get("type") == "option_list" and isinstance(d.get("options_source"), str):
+            kinds.add(d["options_source"])
     return tuple(sorted(kinds))
 
 
@@ -119,6 +172,11 @@ class TemplateDetail:
     ui_schema: dict[str, Any]
     min_data_age_days: int
     sql_template: str
+    version: int = 1
+    windowed: bool = True
+    is_published: bool = True
+    can_edit: bool = False
+    owner_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -131,10 +189,18 @@ class ParameterCheck:
     preview_sql: str | None
 
 
-def get_template_row(*, session: Session, template_id: str) -> QueryTemplate:
-    """The template by slug or UUID; TemplateNotFound otherwise."""
+def get_template_row(
+    *, session: Session, template_id: str, actor: Actor | None = None
+) -> QueryTemplate:
+    """The template by slug or UUID, when `actor` may see it (None: internal callers that
+    reached it through a report or run); TemplateNotFound otherwise."""
     template: QueryTemplate | None = session.scalar(
-        select(QueryTemplate).where(by_id(QueryTemplate.id, QueryTemplate.template_id, template_id))
+        visible_templates(
+            select(QueryTemplate).where(
+                by_id(QueryTemplate.id, QueryTemplate.template_id, template_id)
+            ),
+            actor,
+        )
     )
     if template is None:
         raise TemplateNotFound(template_id)
@@ -145,8 +211,12 @@ def definitions_of(template: QueryTemplate) -> tuple[ParameterDefinition, ...]:
     return parse_definitions(template.parameter_definitions or [])
 
 
-def get_template(*, session: Session, template_id: str) -> TemplateDetail:
-    template = get_template_row(session=session, template_id=template_id)
+def get_template(
+    *, session: Session, template_id: str, actor: Actor | None = None
+) -> TemplateDetail:
+    """The template as `actor` may see it (None: a caller that reached it through a report)."""
+    template = get_template_row(session=session, template_id=template_id, actor=actor)
+    owners = _owner_names(session, {template.owner_uuid} if template.owner_uuid else set())
     return TemplateDetail(
         uuid=template.id,
         template_id=template.template_id,
@@ -159,6 +229,11 @@ def get_template(*, session: Session, template_id: str) -> TemplateDetail:
         ui_schema=template.ui_schema or {},
         min_data_age_days=template.min_data_age_days,
         sql_template=template.sql_template,
+        version=template.version,
+        windowed=template.windowed,
+        is_published=template.is_public,
+        can_edit=may_edit_template(actor, template),
+        owner_name=owners.get(template.owner_uuid, ""),
     )
 
 
@@ -180,9 +255,10 @@ def validate_parameters(
     values: dict[str, Any],
     timezone: str = "UTC",
     window: tuple[datetime, datetime] | None = None,
+    actor: Actor | None = None,
 ) -> ParameterCheck:
     """Field-level errors and normalized values; with a valid result, the SQL to read."""
-    template = get_template_row(session=session, template_id=template_id)
+    template = get_template_row(session=session, template_id=template_id, actor=actor)
     definitions = definitions_of(template)
     result = validate(definitions, values, today=today_in(timezone))
     preview = None

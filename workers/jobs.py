@@ -7,6 +7,7 @@ from typing import Any
 
 from services.run_events import after_run_end, record_run_end
 from services.run_worker import perform_execution
+from services.template_preview import perform_preview
 from workers.context import job_context
 
 
@@ -32,3 +33,18 @@ def run_execution(execution_id: str) -> dict[str, Any]:
         "status": outcome.status,
         "row_count": outcome.row_count,
     }
+
+
+def run_preview(
+    instance_uuid: str, sql: str, binds: dict[str, Any], row_limit: int
+) -> dict[str, Any]:
+    """Run a template preview (services/template_preview.py): the first rows and their types."""
+    context = job_context()
+    return perform_preview(
+        session_factory=context.session_factory,
+        secret_key=context.settings.secret_key,
+        instance_uuid=instance_uuid,
+        sql=sql,
+        binds=binds,
+        row_limit=row_limit,
+    )

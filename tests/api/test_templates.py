@@ -61,6 +61,7 @@ def test_a_template_is_found_by_slug_or_uuid(client: ApiClient) -> None:
             "max": None,
             "options": None,
             "options_source": None,
+            "item_type": None,
             "help": None,
             "pattern": None,
             "max_length": None,

@@ -382,3 +382,32 @@ def test_unordered_names_in_the_ui_schema_are_ignored() -> None:
     names = [d["name"] for d in ordered(DEFINITIONS[:3], {"order": ["nope", "top_n", 3]})]
 
     assert names == ["top_n", "title", "ratio"]
+
+
+def test_an_option_list_is_a_searched_multi_select_of_its_named_list() -> None:
+    regions = {
+        "name": "regions",
+        "type": "option_list",
+        "label": "Regions",
+        "required": False,
+        "default": ["eu"],
+        "options_source": "regions",
+    }
+    definitions = [*DEFINITIONS, regions]
+    tree = create_parameter_form(FORM, template_id="tpl", definitions=definitions, ui_schema={})
+    spec = form_spec(
+        FORM,
+        template_id="tpl",
+        definitions=definitions,
+        ui_schema={},
+        timezone="UTC",
+        instance_id="wh",
+    )
+
+    picker = by_id(tree, ids.param_id(FORM, "regions", "search"))
+    assert isinstance(picker, dcc.Dropdown)
+    assert (picker.multi, picker.value, picker.placeholder) == (True, ["eu"], "Search…")
+    assert spec["sources"] == {"campaigns": "campaigns", "products": "asins", "regions": "regions"}
+    assert spec["kinds"]["search"] == ["campaigns", "products", "regions"]
+    raw = collect_values(spec, search=[[], [], ["eu", "us"]])
+    assert raw["regions"] == ["eu", "us"]

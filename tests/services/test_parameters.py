@@ -707,3 +707,80 @@ def test_parse_definitions_rejects_a_trailing_newline_in_names(spec: dict[str, A
 def test_parse_definitions_rejects_an_option_without_a_value() -> None:
     with pytest.raises(TemplateDefinitionError):
         parse_definitions([{"name": "p", "type": "enum", "options": [{"label": "Daily"}]}])
+
+
+# --- option_list: ids picked from an option list the definition names ---------------------
+
+REGIONS = {"type": "option_list", "options_source": "regions"}
+
+
+def test_an_option_list_is_a_list_of_ids_like_campaign_ids() -> None:
+    (definition,) = _definition(**REGIONS)
+
+    assert definition.is_list and definition.metadata_kind == "regions"
+    assert _value(REGIONS, "eu, us,eu") == ["eu", "us"]
+    assert _value(REGIONS, ["eu", 7]) == ["eu", "7"]
+    assert _value(REGIONS, None) == []
+    assert _value({**REGIONS, "item_type": "integer"}, "3, 1") == [3, 1]
+    assert _error({**REGIONS, "item_type": "integer"}, "3,x") == "'x' is not a numeric id."
+    assert _error({**REGIONS, "max_items": 2}, "a,b,c") == "Choose at most 2 values."
+    assert _error(REGIONS, ["x" * (MAX_ID_LENGTH + 1)]) == (
+        f"Each id has 1 to {MAX_ID_LENGTH} characters."
+    )
+    assert _error({**REGIONS, "required": True}, []) == "This field is required."
+
+
+def test_known_options_restrict_an_option_list_by_its_own_list_name() -> None:
+    known = {"regions": ["eu", "us"], "campaigns": ["apac"]}
+
+    assert _value(REGIONS, "us", known_options=known) == ["us"]
+    assert _error(REGIONS, "eu,apac", known_options=known) == "Not found on this instance: apac."
+    assert _value(REGIONS, "apac", known_options={"campaigns": ["c1"]}) == ["apac"]
+
+
+@pytest.mark.parametrize("source", [None, "", "  "])
+def test_an_option_list_without_its_list_name_is_refused(source: Any) -> None:
+    spec = {"type": "option_list"} if source is None else {**REGIONS, "options_source": source}
+
+    with pytest.raises(TemplateDefinitionError, match="needs options_source"):
+        _definition(**spec)
+
+
+@pytest.mark.parametrize("source", ["Regions", "1st", "with-dash", "a b", 7, ["regions"]])
+def test_an_option_list_name_must_be_a_list_slug(source: Any) -> None:
+    with pytest.raises(TemplateDefinitionError, match="must be an option list name"):
+        _definition(**{**REGIONS, "options_source": source})
+
+
+def test_options_source_belongs_to_option_lists_and_matches_fixed_lists() -> None:
+    (campaigns,) = _definition(type="campaign_ids", options_source="campaigns")
+
+    assert campaigns.metadata_kind == "campaigns" and campaigns.options_source is None
+    with pytest.raises(TemplateDefinitionError, match="options_source is 'asins'"):
+        _definition(type="asins", options_source="regions")
+    with pytest.raises(TemplateDefinitionError, match="for option_list parameters only"):
+        _definition(type="text", options_source="regions")
+
+
+def test_an_option_list_default_is_checked_like_a_value() -> None:
+    assert _definition(**REGIONS, default=["eu"])[0].default == ["eu"]
+    with pytest.raises(TemplateDefinitionError, match="default of 'p'"):
+        _definition(**REGIONS, item_type="integer", default=["eu"])
+
+
+def test_to_dict_of_an_option_list_parses_back_to_the_same_definition() -> None:
+    raw = {
+        "name": "regions",
+        "type": "option_list",
+        "label": "Regions",
+        "options_source": "regions",
+        "item_type": "integer",
+        "max_items": 3,
+        "default": [1, 2],
+    }
+    (definition,) = parse_definitions([raw])
+
+    public = definition.to_dict()
+
+    assert public == {**raw, "required": False}
+    assert parse_definitions([public]) == (definition,)

@@ -459,6 +459,47 @@ def test_rendered_window_reaches_each_engine_as_utc_timestamps(
         assert (start, end) == WINDOW
 
 
+OPTION_LISTS = parse_definitions(
+    [
+        {"name": "names", "type": "option_list", "options_source": "campaign_names"},
+        {
+            "name": "click_counts",
+            "type": "option_list",
+            "options_source": "click_counts",
+            "item_type": "integer",
+        },
+    ]
+)
+OPTION_LIST_SQL = """
+SELECT DISTINCT campaign_id FROM events
+WHERE ({{ names.empty }} OR name IN {{ names }})
+  AND ({{ click_counts.empty }} OR clicks IN {{ click_counts }})
+ORDER BY campaign_id
+"""
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ({}, ["c1", "c2", "c3"]),
+        ({"names": "Winter push, Winter brand"}, ["c2", "c3"]),
+        ({"names": ["Summer sale"], "click_counts": "5, 7"}, ["c1"]),
+        ({"click_counts": [9, 1]}, ["c2", "c3"]),
+    ],
+)
+def test_an_option_list_binds_as_a_list_on_every_engine(
+    engine_with_events: tuple[Any, Runner], raw: dict[str, Any], expected: list[str]
+) -> None:
+    dialect, run = engine_with_events
+    check_template(OPTION_LIST_SQL, OPTION_LISTS, dialect)
+    result = validate(OPTION_LISTS, raw, today=TODAY)
+    assert result.errors == {}
+
+    rows = run(render(OPTION_LIST_SQL, OPTION_LISTS, result.normalized, WINDOW, dialect))
+
+    assert [campaign for (campaign,) in rows] == expected
+
+
 # --- preview_sql: literals for reading --------------------------------------------------
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from services.templates import TemplateSummary, list_templates
+from services.templates import TemplateSummary, fits_instance, list_templates
 from tests.factories import create_template
 
 
@@ -40,7 +40,7 @@ def _insert_catalogue(session: Session) -> None:
 def test_list_templates_orders_by_category_then_name(session: Session) -> None:
     _insert_catalogue(session)
 
-    names = [t.name for t in list_templates(session=session)]
+    names = [t.name for t in list_templates(session=session, actor=None)]
 
     assert names == ["Audience overlap", "Path to conversion", "Reach and frequency"]
 
@@ -48,7 +48,7 @@ def test_list_templates_orders_by_category_then_name(session: Session) -> None:
 def test_list_templates_summarises_each_template(session: Session) -> None:
     _insert_catalogue(session)
 
-    summaries = {t.template_id: t for t in list_templates(session=session)}
+    summaries = {t.template_id: t for t in list_templates(session=session, actor=None)}
 
     assert summaries["tpl_paths"] == TemplateSummary(
         template_id="tpl_paths",
@@ -65,11 +65,33 @@ def test_list_templates_summarises_each_template(session: Session) -> None:
     assert summaries["tpl_reach"].report_type == "bar"
 
 
+def test_an_option_list_parameter_fits_only_sources_that_have_its_list(
+    session: Session,
+) -> None:
+    create_template(
+        session=session,
+        template_id="tpl_regions",
+        name="Sales by region",
+        parameter_definitions=[
+            {"name": "regions", "type": "option_list", "options_source": "regions"},
+            {"name": "asins", "type": "asins"},
+        ],
+    )
+    session.commit()
+
+    (summary,) = list_templates(session=session, actor=None)
+
+    assert summary.metadata_needs == ("asins", "regions")
+    assert fits_instance(summary.metadata_needs, ["asins", "campaigns", "regions"])
+    assert not fits_instance(summary.metadata_needs, ["asins", "campaigns"])
+    assert not fits_instance(summary.metadata_needs, ["regions"])
+
+
 def test_search_matches_name_description_or_id_ignoring_case(session: Session) -> None:
     _insert_catalogue(session)
 
     def ids(search: str) -> list[str]:
-        return [t.template_id for t in list_templates(session=session, search=search)]
+        return [t.template_id for t in list_templates(session=session, actor=None, search=search)]
 
     assert ids("REACH") == ["tpl_reach"]
     assert ids("purchase") == ["tpl_paths"]
@@ -80,28 +102,28 @@ def test_search_matches_name_description_or_id_ignoring_case(session: Session) -
 def test_search_treats_like_wildcards_as_plain_characters(session: Session) -> None:
     _insert_catalogue(session)
 
-    assert [t.template_id for t in list_templates(session=session, search="100%")] == [
+    assert [t.template_id for t in list_templates(session=session, actor=None, search="100%")] == [
         "tpl_overlap"
     ]
-    assert list_templates(session=session, search="%") == list_templates(
-        session=session, search="100%"
+    assert list_templates(session=session, actor=None, search="%") == list_templates(
+        session=session, actor=None, search="100%"
     )
-    assert list_templates(session=session, search="n_o") == []
+    assert list_templates(session=session, actor=None, search="n_o") == []
 
 
 def test_category_filter_keeps_only_that_category(session: Session) -> None:
     _insert_catalogue(session)
 
-    attribution = list_templates(session=session, category="Attribution")
+    attribution = list_templates(session=session, actor=None, category="Attribution")
 
     assert [t.template_id for t in attribution] == ["tpl_overlap", "tpl_paths"]
-    assert list_templates(session=session, category="Nope") == []
+    assert list_templates(session=session, actor=None, category="Nope") == []
 
 
 def test_search_and_category_combine(session: Session) -> None:
     _insert_catalogue(session)
 
-    found = list_templates(session=session, search="users", category="Attribution")
+    found = list_templates(session=session, actor=None, search="users", category="Attribution")
 
     assert [t.template_id for t in found] == ["tpl_overlap"]
 
@@ -109,8 +131,8 @@ def test_search_and_category_combine(session: Session) -> None:
 def test_blank_search_and_category_filter_nothing(session: Session) -> None:
     _insert_catalogue(session)
 
-    assert len(list_templates(session=session, search="  ", category="")) == 3
+    assert len(list_templates(session=session, actor=None, search="  ", category="")) == 3
 
 
 def test_list_templates_is_empty_on_a_new_database(session: Session) -> None:
-    assert list_templates(session=session) == []
+    assert list_templates(session=session, actor=None) == []

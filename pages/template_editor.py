@@ -1,0 +1,505 @@
+"""Template editor: write a template (SQL, parameters, dashboard widgets), preview it on a
+source through the run queue, save it as a new version, and see its versions.
+
+`/report-builder/templates/new` starts an empty one; `/report-builder/templates/<id>/edit`
+changes one its author or an admin may edit, and is the template's page (its versions,
+and Publish for admins).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import ALL, MATCH, Input, Output, Patch, State, callback, ctx, dcc, html, no_update
+from dash.development.base_component import Component
+from dash.exceptions import PreventUpdate
+
+from components.feedback import create_error_feedback, create_feedback, create_forbidden_state
+from components.navbar import create_icon
+from components.page import create_page_header
+from components.template_editor import (
+    PARAM_FIELDS,
+    WIDGET_FIELDS,
+    create_details_card,
+    create_list_card,
+    create_parameter_row,
+    create_placeholder_list,
+    create_sql_card,
+    create_widget_row,
+    eid,
+    options_cell_class,
+    param_id,
+    source_cell_class,
+    undeclared,
+    widget_id,
+)
+from components.template_editor_panels import (
+    create_preview_card,
+    create_preview_progress,
+    create_preview_table,
+    create_versions_card,
+)
+from components.template_editor_read import (
+    SINGLE_FIELDS,
+    error_summary,
+    kept_ui_schema,
+    place_errors,
+    read_definitions,
+    read_widgets,
+)
+from services.errors import DomainError, PermissionDenied, ValidationFailed
+from services.instances import list_instances
+from services.parameters import METADATA_KINDS
+from services.template_authoring import (
+    create_template,
+    publish_template,
+    template_versions,
+    update_template,
+)
+from services.template_preview import preview_result, start_preview
+from services.templates import TemplateDetail, get_template
+from webcontext import callback_actor, current_actor, db_session, redis_client, sign_in_redirect
+
+dash.register_page(
+    __name__,
+    path_template="/report-builder/templates/<template_id>/edit",
+    name="Template",
+    title="Edit template · Report Builder",
+)
+
+#: A new template's starting widget: a table of every column.
+STARTER_WIDGETS = [{"type": "table", "title": "Rows", "config": {}}]
+
+
+def layout(template_id: str | None = None, saved: str | None = None, **_query: str) -> Component:
+    actor = current_actor()
+    path = f"/report-builder/templates/{template_id}/edit"
+    if actor is None:
+        return sign_in_redirect(path)
+    try:
+        with db_session() as session:
+            detail = get_template(session=session, template_id=str(template_id), actor=actor)
+            versions = template_versions(
+                session=session, actor=actor, template_id=detail.template_id
+            )
+            sources = {i.instance_id: i.name for i in list_instances(session=session, actor=actor)}
+    except DomainError as error:
+        return html.Div(create_error_feedback(error), id=eid("missing"))
+    if not detail.can_edit:
+        why = (
+            "Library templates stay as their files say; create a new template to change one."
+            if not detail.owner_name
+            else "Only the template's author or an admin can change it."
+        )
+        return create_forbidden_state(why, id=eid("forbidden"))
+    notice = create_feedback(f"Saved: version {saved}.") if saved else None
+    side = [
+        create_preview_card(sources),
+        create_versions_card(versions, published=detail.is_published, can_publish=actor.is_admin),
+    ]
+    return create_editor(detail.__dict__, detail.template_id, side, notice)
+
+
+def new_layout(**_query: str) -> Component:
+    actor = current_actor()
+    if actor is None:
+        return sign_in_redirect("/report-builder/templates/new")
+    if not actor.can_run:
+        return create_forbidden_state(
+            "Viewers read reports; writing templates takes an analyst or admin account.",
+            id=eid("forbidden"),
+        )
+    with db_session() as session:
+        sources = {i.instance_id: i.name for i in list_instances(session=session, actor=actor)}
+    values = {"report_config": {"widgets": STARTER_WIDGETS}, "windowed": True}
+    return create_editor(values, None, [create_preview_card(sources)], None)
+
+
+dash.register_page(
+    f"{__name__}_new",
+    path="/report-builder/templates/new",
+    name="New template",
+    title="New template · Report Builder",
+    layout=new_layout,
+)
+
+
+def create_editor(
+    values: dict[str, Any], template_id: str | None, side: list[Any], notice: Any
+) -> html.Div:
+    definitions = list(values.get("parameter_definitions") or [])
+    widgets = list((values.get("report_config") or {}).get("widgets") or [])
+    title = f"Edit {values['name']}" if template_id else "New template"
+    subtitle = (
+        f"{template_id} · version {values.get('version', 1)}"
+        if template_id
+        else "Write the SQL with {{ placeholders }}, declare its parameters, preview, save."
+    )
+    return html.Div(
+        [
+            dcc.Location(id=eid("location"), refresh="callback-nav"),
+            dcc.Store(id=eid("template"), data=template_id),
+            dcc.Store(id=eid("ui-schema"), data=values.get("ui_schema") or {}),
+            dcc.Store(id=eid("min-age"), data=values.get("min_data_age_days", 0)),
+            dcc.Store(id=eid("next-index"), data=max(len(definitions), len(widgets))),
+            dcc.Store(id=eid("columns"), data=[]),
+            html.Div(
+                [
+                    create_page_header(title, subtitle),
+                    html.Div(
+                        [
+                            dbc.Button("Cancel", href="/report-builder", color="link"),
+                            dbc.Button(
+                                [create_icon("save", class_name="me-1"), "Save"],
+                                id=eid("save"),
+                                color="primary",
+                            ),
+                        ]
+                    ),
+                ],
+                className="d-flex justify-content-between align-items-start",
+            ),
+            html.Div(notice, id=eid("feedback")),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        [
+                            create_details_card(values, is_new=template_id is None),
+                            create_sql_card(values.get("sql_template", "")),
+                            create_list_card(
+                                "Parameters",
+                                "param",
+                                [create_parameter_row(i, d) for i, d in enumerate(definitions)],
+                                "Add parameter",
+                                "One per {{ placeholder }}; its default is the preview's value.",
+                            ),
+                            create_list_card(
+                                "Dashboard widgets",
+                                "widget",
+                                [create_widget_row(i, w, []) for i, w in enumerate(widgets)],
+                                "Add widget",
+                                "Columns are picked from the preview's columns.",
+                            ),
+                        ],
+                        lg=7,
+                    ),
+                    dbc.Col(side, lg=5),
+                ],
+                class_name="g-3",
+            ),
+        ],
+        id=eid("page"),
+    )
+
+
+@callback(
+    Output(eid("placeholders"), "children"),
+    Output(eid("declare"), "class_name"),
+    Input(eid("sql_template"), "value"),
+    Input(param_id("name", ALL), "value"),
+)
+def show_placeholders(sql: str | None, names: list[str | None]) -> Any:
+    """The placeholders found as the SQL is typed, undeclared ones marked (and a button
+    that declares them)."""
+    declared = [n for n in names if n]
+    hidden = "" if undeclared(sql or "", declared) else " d-none"
+    return create_placeholder_list(sql or "", declared), f"p-0 ms-1 align-baseline{hidden}"
+
+
+@callback(
+    Output(eid("params"), "children"),
+    Output(eid("next-index"), "data"),
+    Input(eid("add-param"), "n_clicks"),
+    Input(eid("declare"), "n_clicks"),
+    State(eid("sql_template"), "value"),
+    State(param_id("name", ALL), "value"),
+    State(eid("next-index"), "data"),
+    prevent_initial_call=True,
+)
+def add_parameters(
+    add: int | None, declare: int | None, sql: str | None, names: list[str | None], next_index: int
+) -> Any:
+    """A blank parameter row, or one row per undeclared placeholder."""
+    if not (add or declare):
+        raise PreventUpdate
+    if ctx.triggered_id == eid("declare"):
+        wanted = undeclared(sql or "", [n for n in names if n])
+        new_rows = [
+            {"name": n, "type": "text", "label": n.replace("_", " ").capitalize()} for n in wanted
+        ]
+    else:
+        new_rows = [{"name": "", "type": "text"}]
+    if not new_rows:
+        raise PreventUpdate
+    rows = Patch()
+    for offset, definition in enumerate(new_rows):
+        rows.append(create_parameter_row(next_index + offset, definition))
+    return rows, next_index + len(new_rows)
+
+
+@callback(
+    Output(eid("widgets"), "children"),
+    Output(eid("next-index"), "data", allow_duplicate=True),
+    Input(eid("add-widget"), "n_clicks"),
+    State(eid("columns"), "data"),
+    State(eid("next-index"), "data"),
+    prevent_initial_call=True,
+)
+def add_widget(clicks: int | None, columns: list[str] | None, next_index: int) -> Any:
+    if not clicks:
+        raise PreventUpdate
+    rows = Patch()
+    rows.append(create_widget_row(next_index, {"type": "bar", "title": ""}, columns or []))
+    return rows, next_index + 1
+
+
+@callback(
+    Output(param_id("row", MATCH), "children"),
+    Output(param_id("row", MATCH), "className"),
+    Input(param_id("remove", MATCH), "n_clicks"),
+    prevent_initial_call=True,
+)
+def remove_parameter(clicks: int | None) -> Any:
+    if not clicks:
+        raise PreventUpdate
+    return [], "d-none"
+
+
+@callback(
+    Output(param_id("options-cell", MATCH), "class_name"),
+    Output(param_id("source-cell", MATCH), "class_name"),
+    Output(param_id("options_source", MATCH), "disabled"),
+    Output(param_id("options_source", MATCH), "value"),
+    Input(param_id("type", MATCH), "value"),
+    prevent_initial_call=True,
+)
+def show_option_fields(kind: str | None) -> Any:
+    """Options typed in the row, or the source's option list they come from: an
+    option_list names its list; campaign_ids and asins show their own, fixed."""
+    kind = kind or "text"
+    value = METADATA_KINDS.get(kind, no_update)  # an option_list keeps what was there
+    return options_cell_class(kind), source_cell_class(kind), kind != "option_list", value
+
+
+@callback(
+    Output(widget_id("row", MATCH), "children"),
+    Output(widget_id("row", MATCH), "className"),
+    Input(widget_id("remove", MATCH), "n_clicks"),
+    prevent_initial_call=True,
+)
+def remove_widget(clicks: int | None) -> Any:
+    if not clicks:
+        raise PreventUpdate
+    return [], "d-none"
+
+
+@callback(
+    Output(widget_id("x", ALL), "options"),
+    Output(widget_id("y", ALL), "options"),
+    Input(eid("columns"), "data"),
+    State(widget_id("x", ALL), "value"),
+    State(widget_id("y", ALL), "value"),
+    prevent_initial_call=True,
+)
+def offer_columns(columns: list[str] | None, xs: list[Any], ys: list[Any]) -> Any:
+    """Once a preview has run, the widgets pick from its columns (keeping their choices)."""
+
+    def options(chosen: list[Any]) -> list[dict[str, str]]:
+        names = list(dict.fromkeys([*(columns or []), *(c for c in chosen if c)]))
+        return [{"label": n, "value": n} for n in names]
+
+    return (
+        [options([x]) for x in xs],
+        [options(list(y or [])) for y in ys],
+    )
+
+
+def _param_states() -> list[State]:
+    return [State(param_id(f, ALL), "value") for f in PARAM_FIELDS]
+
+
+def _widget_states() -> list[State]:
+    return [State(widget_id(f, ALL), "value") for f in WIDGET_FIELDS]
+
+
+@callback(
+    output=dict(
+        preview_id=Output(eid("preview-id"), "data"),
+        poll=Output(eid("preview-poll"), "disabled"),
+        result=Output(eid("preview-result"), "children"),
+    ),
+    inputs=dict(
+        clicks=Input(eid("preview"), "n_clicks"),
+        source=State(eid("source"), "value"),
+        limit=State(eid("row-limit"), "value"),
+        sql=State(eid("sql_template"), "value"),
+        windowed=State(eid("windowed"), "value"),
+        min_age=State(eid("min-age"), "data"),
+        params=_param_states(),
+    ),
+    prevent_initial_call=True,
+)
+def start_preview_run(
+    clicks: int | None,
+    source: str | None,
+    limit: Any,
+    sql: str | None,
+    windowed: bool,
+    min_age: int | None,
+    params: list[list[Any]],
+) -> dict[str, Any]:
+    """Enqueue the preview with each parameter's default as its value, then poll."""
+    actor = callback_actor()
+    if not clicks or actor is None:
+        raise PreventUpdate
+    definitions = read_definitions(dict(zip(PARAM_FIELDS, params, strict=True)))
+    redis = redis_client()
+    try:
+        if redis is None:
+            raise PermissionDenied("Previews run on the queue, and no REDIS_URL is set.")
+        with db_session() as session:
+            preview_id = start_preview(
+                session=session,
+                actor=actor,
+                redis=redis,
+                instance_id=str(source or ""),
+                sql_template=sql or "",
+                parameter_definitions=definitions,
+                values={d["name"]: d["default"] for d in definitions if "default" in d},
+                row_limit=int(limit or 100),
+                windowed=bool(windowed),
+                min_data_age_days=int(min_age or 0),
+            )
+    except (DomainError, ValueError) as error:
+        problem = (
+            error if isinstance(error, DomainError) else ValidationFailed({"row_limit": str(error)})
+        )
+        return {"preview_id": None, "poll": True, "result": create_error_feedback(problem)}
+    return {"preview_id": preview_id, "poll": False, "result": create_preview_progress("queued")}
+
+
+@callback(
+    Output(eid("preview-result"), "children", allow_duplicate=True),
+    Output(eid("preview-poll"), "disabled", allow_duplicate=True),
+    Output(eid("columns"), "data"),
+    Input(eid("preview-poll"), "n_intervals"),
+    State(eid("preview-id"), "data"),
+    prevent_initial_call=True,
+)
+def poll_preview(n_intervals: int | None, preview_id: str | None) -> Any:
+    actor = callback_actor()
+    redis = redis_client()
+    if actor is None or redis is None or not preview_id:
+        return no_update, True, no_update
+    try:
+        found = preview_result(redis=redis, actor=actor, preview_id=preview_id)
+    except DomainError as error:
+        return create_error_feedback(error), True, no_update
+    if not found.done:
+        return create_preview_progress(found.state), False, no_update
+    return create_preview_table(found), True, [c.name for c in found.columns]
+
+
+@callback(
+    output=dict(
+        feedback=Output(eid("feedback"), "children"),
+        href=Output(eid("location"), "href"),
+        single=[Output(eid(f"{f}-error"), "children") for f in SINGLE_FIELDS],
+        params=Output(param_id("error", ALL), "children"),
+        widgets=Output(widget_id("error", ALL), "children"),
+    ),
+    inputs=dict(
+        clicks=Input(eid("save"), "n_clicks"),
+        template_id=State(eid("template"), "data"),
+        new_id=State(eid("template_id"), "value"),
+        name=State(eid("name"), "value"),
+        category=State(eid("category"), "value"),
+        description=State(eid("description"), "value"),
+        report_type=State(eid("report_type"), "value"),
+        windowed=State(eid("windowed"), "value"),
+        sql=State(eid("sql_template"), "value"),
+        ui_schema=State(eid("ui-schema"), "data"),
+        min_age=State(eid("min-age"), "data"),
+        columns=State(eid("columns"), "data"),
+        params=_param_states(),
+        widgets=_widget_states(),
+    ),
+    prevent_initial_call=True,
+)
+def save_template(clicks: int | None, **form: Any) -> dict[str, Any]:
+    """Create or change the template; field errors next to their fields, else its page."""
+    actor = callback_actor()
+    if not clicks or actor is None:
+        raise PreventUpdate
+    definitions = read_definitions(dict(zip(PARAM_FIELDS, form["params"], strict=True)))
+    widgets = read_widgets(dict(zip(WIDGET_FIELDS, form["widgets"], strict=True)))
+    values: dict[str, Any] = {
+        "name": form["name"] or "",
+        "category": form["category"] or "",
+        "description": form["description"] or "",
+        "report_type": form["report_type"],
+        "windowed": bool(form["windowed"]),
+        "sql_template": form["sql"] or "",
+        "parameter_definitions": definitions,
+        "report_config": {"widgets": widgets},
+        "ui_schema": kept_ui_schema(form["ui_schema"], {d["name"] for d in definitions}),
+        "min_data_age_days": int(form["min_age"] or 0),
+    }
+    blank = {
+        "single": [None] * len(SINGLE_FIELDS),
+        "params": [None] * len(form["params"][0]),
+        "widgets": [None] * len(form["widgets"][0]),
+    }
+    try:
+        with db_session() as session:
+            if form["template_id"]:
+                saved: TemplateDetail = update_template(
+                    session=session,
+                    actor=actor,
+                    template_id=form["template_id"],
+                    changes=values,
+                    preview_columns=form["columns"] or None,
+                )
+            else:
+                if form["new_id"]:
+                    values["template_id"] = form["new_id"].strip()
+                saved = create_template(
+                    session=session,
+                    actor=actor,
+                    values=values,
+                    preview_columns=form["columns"] or None,
+                )
+    except ValidationFailed as failed:
+        return {
+            "feedback": error_summary(failed.errors),
+            "href": no_update,
+            **place_errors(failed.errors, blank),
+        }
+    except DomainError as error:
+        return {"feedback": create_error_feedback(error), "href": no_update, **blank}
+    href = f"/report-builder/templates/{saved.template_id}/edit?saved={saved.version}"
+    return {"feedback": None, "href": href, **blank}
+
+
+@callback(
+    Output(eid("publish-feedback"), "children"),
+    Output(eid("published-badge"), "children"),
+    Output(eid("published-badge"), "color"),
+    Output(eid("publish"), "disabled"),
+    Input(eid("publish"), "n_clicks"),
+    State(eid("template"), "data"),
+    prevent_initial_call=True,
+)
+def publish(clicks: int | None, template_id: str | None) -> Any:
+    actor = callback_actor()
+    if not clicks or actor is None or not template_id:
+        raise PreventUpdate
+    try:
+        with db_session() as session:
+            publish_template(session=session, actor=actor, template_id=template_id)
+    except DomainError as error:
+        return create_error_feedback(error), no_update, no_update, no_update
+    published = create_feedback("Published: everyone can now use this template.")
+    return published, "Published", "success", True
