@@ -44,12 +44,18 @@ def cli_settings(*, allow_embedded_secret: bool = True) -> Settings:
 
 
 def require_redis(settings: Settings) -> str:
-    if settings.redis_url is None:
+    """REDIS_URL, else the embedded server of a `reportbuilder run` going on this DATA_DIR."""
+    if settings.redis_url is not None:
+        return settings.redis_url
+    from workers.supervisor import running_embedded_url
+
+    embedded = running_embedded_url(settings.data_dir)
+    if embedded is None:
         raise click.ClickException(
-            "REDIS_URL is not set. Point it at a Redis server "
-            "(only `reportbuilder run` starts an embedded one)."
+            "REDIS_URL is not set and no `reportbuilder run` is going on this DATA_DIR. "
+            "Start one (make run), or point REDIS_URL at a Redis server."
         )
-    return settings.redis_url
+    return embedded
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

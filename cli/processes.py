@@ -20,6 +20,7 @@ from cli import (
     require_redis,
     setup_logging,
 )
+from cli.common_io import open_metadata
 from cli.demo import prepare_database
 from settings import Settings
 
@@ -124,7 +125,10 @@ def run(host: str | None, port: int | None) -> None:
 
         url = f"http://{_display_host(host)}:{port}/"
         supervisor.wait_until(_answers_http(url), timeout=WEB_START_TIMEOUT_SECONDS, what="web")
-        click.echo(f"\nReport Builder is running at {url}  (press Ctrl-C to stop)\n")
+        click.echo(f"\nReport Builder is running at {url}  (press Ctrl-C to stop)")
+        if _needs_setup(settings):
+            click.echo("Open it to create the first admin account.")
+        click.echo()
 
         dead = supervisor.watch()
         if dead is not None:
@@ -143,6 +147,14 @@ def run(host: str | None, port: int | None) -> None:
         supervisor.restore_signal_handlers()
     click.echo("stopped")
     sys.exit(exit_code)
+
+
+def _needs_setup(settings: Settings) -> bool:
+    from db.session import session_scope
+    from services.setup import needs_setup
+
+    with open_metadata(settings) as sessions, session_scope(sessions) as session:
+        return needs_setup(session=session)
 
 
 def _child_env(settings: Settings, *, redis_url: str) -> dict[str, str]:

