@@ -20,7 +20,6 @@ from cli import (
     require_redis,
     setup_logging,
 )
-from cli.common_io import open_metadata
 from cli.demo import prepare_database
 from settings import Settings
 
@@ -150,11 +149,16 @@ def run(host: str | None, port: int | None) -> None:
 
 
 def _needs_setup(settings: Settings) -> bool:
-    from db.session import session_scope
+    """True while nobody can sign in (the database is migrated by now)."""
+    from db.session import make_engine, make_session_factory, session_scope
     from services.setup import needs_setup
 
-    with open_metadata(settings) as sessions, session_scope(sessions) as session:
-        return needs_setup(session=session)
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(make_session_factory(engine)) as session:
+            return needs_setup(session=session)
+    finally:
+        engine.dispose()
 
 
 def _child_env(settings: Settings, *, redis_url: str) -> dict[str, str]:
