@@ -1,4 +1,5 @@
-"""The sources table of Admin → Data sources, the connection-test badge and the schema view."""
+"""The sources table of Admin → Data sources and the connection-test badge (the schema view
+is components/schema_view.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from dash import html
 
 from components.page import create_empty_state
 from services.data_sources import SourceInfo
-from services.source_checks import SourceSchema
 
 ENGINE_LABELS = {
     "postgresql": "PostgreSQL",
@@ -125,51 +125,4 @@ def create_sources_table(
         hover=True,
         responsive=True,
         class_name="align-middle",
-    )
-
-
-def create_schema_view(schema: SourceSchema) -> html.Div:
-    """Tables as an accordion: each opens on its columns and their types."""
-    if not schema.tables:
-        return create_empty_state(
-            "This source has no tables the connection's user can see.",
-            icon="table",
-            id="admin-sources-schema-empty",
-        )
-    schemas = {table.schema for table in schema.tables}
-    items = [
-        dbc.AccordionItem(
-            dbc.Table(
-                html.Tbody(
-                    [
-                        html.Tr(
-                            [
-                                html.Td(html.Code(c.name)),
-                                html.Td(c.type, className="text-body-secondary"),
-                            ]
-                        )
-                        for c in table.columns
-                    ]
-                ),
-                size="sm",
-                class_name="mb-0",
-            ),
-            title=(f"{table.schema}.{table.name}" if len(schemas) > 1 else table.name)
-            + f" · {len(table.columns)} columns",
-            item_id=f"{table.schema}.{table.name}",
-        )
-        for table in schema.tables
-    ]
-    note = (
-        [html.P(f"Only the first {len(schema.tables)} tables are listed.", className="small")]
-        if schema.truncated
-        else []
-    )
-    return html.Div(
-        [
-            *note,
-            dbc.Accordion(
-                items, id="admin-sources-schema-tables", start_collapsed=True, always_open=True
-            ),
-        ]
     )

@@ -15,6 +15,7 @@ from components.admin_nav import create_admin_tabs
 from components.clicks import clicked_index
 from components.feedback import create_feedback, create_forbidden_state, error_message
 from components.page import create_page_header
+from components.schema_view import create_schema_view
 from components.source_modals import create_delete_modal, create_form_modal, create_schema_modal
 from components.source_table import (
     DELETE,
@@ -22,7 +23,6 @@ from components.source_table import (
     SCHEMA,
     TEST,
     create_check_badge,
-    create_schema_view,
     create_sources_table,
 )
 from services.data_sources import (

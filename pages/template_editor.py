@@ -49,6 +49,8 @@ from components.template_editor_read import (
     read_definitions,
     read_widgets,
 )
+from components.template_schema import callbacks as schema_callbacks
+from components.template_schema import create_schema_card
 from services.errors import DomainError, PermissionDenied, ValidationFailed
 from services.instances import list_instances
 from services.parameters import METADATA_KINDS
@@ -97,6 +99,7 @@ def layout(template_id: str | None = None, saved: str | None = None, **_query: s
     notice = create_feedback(f"Saved: version {saved}.") if saved else None
     side = [
         create_preview_card(sources),
+        create_schema_card(),
         create_versions_card(versions, published=detail.is_published, can_publish=actor.is_admin),
     ]
     return create_editor(detail.__dict__, detail.template_id, side, notice)
@@ -114,7 +117,8 @@ def new_layout(**_query: str) -> Component:
     with db_session() as session:
         sources = {i.instance_id: i.name for i in list_instances(session=session, actor=actor)}
     values = {"report_config": {"widgets": STARTER_WIDGETS}, "windowed": True}
-    return create_editor(values, None, [create_preview_card(sources)], None)
+    side = [create_preview_card(sources), create_schema_card()]
+    return create_editor(values, None, side, None)
 
 
 dash.register_page(
@@ -124,6 +128,7 @@ dash.register_page(
     title="New template · Report Builder",
     layout=new_layout,
 )
+schema_callbacks.register()
 
 
 def create_editor(
