@@ -10,7 +10,7 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 from dash.development.base_component import Component
 
 import webauth
-from components.navbar import create_icon
+from components.page import create_account_card, create_form_alert
 from services.users import authenticate_password
 from webcontext import current_actor, db_session, safe_next
 
@@ -29,93 +29,73 @@ def layout(**query: str) -> Component:
         return dcc.Location(id="login-redirect", href=target, refresh=True)
     if webauth.setup_needed():  # no user yet: create the first admin
         return dcc.Location(id="login-redirect", href=webauth.SETUP_PATH, refresh=True)
-    return dbc.Row(
-        dbc.Col(
-            [
-                dcc.Location(id="login-redirect", refresh=True),
-                dcc.Store(id="login-next", data=target),
-                dbc.Card(
-                    dbc.CardBody(
+    return create_account_card(
+        "Sign in",
+        "Use the e-mail and password your administrator set up for you.",
+        [
+            html.Div(
+                dbc.Alert(
+                    "Your password is set: sign in with it.",
+                    color="success",
+                    class_name="py-2 small",
+                )
+                if query.get("password_set")
+                else None,
+                id="login-error",
+            ),
+            dbc.Form(
+                [
+                    html.Div(
                         [
-                            html.Div(
-                                create_icon("bar-chart-line-fill"),
-                                className="login-logo text-primary mb-2",
-                            ),
-                            html.H1("Sign in", className="h4 mb-1"),
-                            html.P(
-                                "Use the e-mail and password your administrator set up for you.",
-                                className="text-body-secondary small mb-4",
-                            ),
-                            html.Div(
-                                dbc.Alert(
-                                    "Your password is set: sign in with it.",
-                                    color="success",
-                                    class_name="py-2 small",
-                                )
-                                if query.get("password_set")
-                                else None,
-                                id="login-error",
-                            ),
-                            dbc.Form(
-                                [
-                                    html.Div(
-                                        [
-                                            dbc.Label("E-mail", html_for="login-email"),
-                                            dbc.Input(
-                                                id="login-email",
-                                                type="email",
-                                                autocomplete="username",
-                                                autofocus=True,
-                                                required=True,
-                                                placeholder="you@example.com",
-                                            ),
-                                        ],
-                                        className="mb-3",
-                                    ),
-                                    html.Div(
-                                        [
-                                            dbc.Label("Password", html_for="login-password"),
-                                            dbc.Input(
-                                                id="login-password",
-                                                type="password",
-                                                autocomplete="current-password",
-                                                required=True,
-                                            ),
-                                        ],
-                                        className="mb-4",
-                                    ),
-                                    dbc.Button(
-                                        "Sign in",
-                                        id="login-submit",
-                                        type="submit",
-                                        color="primary",
-                                        class_name="w-100",
-                                    ),
-                                ],
-                                id="login-form",
+                            dbc.Label("E-mail", html_for="login-email"),
+                            dbc.Input(
+                                id="login-email",
+                                type="email",
+                                autocomplete="username",
+                                autofocus=True,
+                                required=True,
+                                placeholder="you@example.com",
                             ),
                         ],
-                        class_name="p-4",
+                        className="mb-3",
                     ),
-                    class_name="shadow-sm",
-                ),
-                html.P(
-                    [
-                        "No account yet? Ask an admin to add you (Admin → Users, or ",
-                        html.Code(CREATE_USER_COMMAND),
-                        ").",
-                    ],
-                    className="text-body-secondary small text-center mt-3",
-                ),
-            ],
-            xs=12,
-            sm=10,
-            md=7,
-            lg=5,
-            xl=4,
-        ),
-        justify="center",
-        class_name="login-page pt-md-4",
+                    html.Div(
+                        [
+                            dbc.Label("Password", html_for="login-password"),
+                            dbc.Input(
+                                id="login-password",
+                                type="password",
+                                autocomplete="current-password",
+                                required=True,
+                            ),
+                        ],
+                        className="mb-4",
+                    ),
+                    dbc.Button(
+                        "Sign in",
+                        id="login-submit",
+                        type="submit",
+                        color="primary",
+                        class_name="w-100",
+                    ),
+                ],
+                id="login-form",
+            ),
+        ],
+        before=[
+            dcc.Location(id="login-redirect", refresh=True),
+            dcc.Store(id="login-next", data=target),
+        ],
+        after=[
+            html.P(
+                [
+                    "No account yet? Ask an admin to add you (Admin → Users, or ",
+                    html.Code(CREATE_USER_COMMAND),
+                    ").",
+                ],
+                className="text-body-secondary small text-center mt-3",
+            ),
+        ],
     )
 
 
@@ -143,9 +123,4 @@ def sign_in(
 
 
 def _error(message: str) -> dbc.Alert:
-    return dbc.Alert(
-        [create_icon("exclamation-triangle", class_name="me-2"), message],
-        color="danger",
-        class_name="py-2 small",
-        id="login-error-message",
-    )
+    return create_form_alert(message, id="login-error-message")

@@ -15,7 +15,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
 from dash.development.base_component import Component
 
-from components.navbar import create_icon
+from components.page import create_account_card, create_form_alert
 from components.user_admin_fields import (
     create_field,
     create_password_rules,
@@ -33,60 +33,45 @@ FIELDS = {"password": "set-password-password", "confirm": "set-password-confirm"
 
 def layout(**_query: str) -> Component:
     """The form; the token is read in the browser (`read_token`), never from the query."""
-    return dbc.Row(
-        dbc.Col(
-            dbc.Card(
-                dbc.CardBody(
-                    [
-                        dcc.Location(id="set-password-redirect", refresh=True),
-                        dcc.Location(id="set-password-location", refresh=False),
-                        dcc.Store(id="set-password-token", data=""),
-                        dcc.Store(id="set-password-url-cleaned"),
-                        html.H1("Set your password", className="h4 mb-1"),
-                        html.P(
-                            "Choose the password you will sign in with.",
-                            className="text-body-secondary small mb-4",
-                        ),
-                        html.Div(id="set-password-error"),
-                        dbc.Form(
-                            [
-                                create_field(
-                                    "New password",
-                                    FIELDS["password"],
-                                    type="password",
-                                    autocomplete="new-password",
-                                    autofocus=True,
-                                ),
-                                create_field(
-                                    "New password again",
-                                    FIELDS["confirm"],
-                                    type="password",
-                                    autocomplete="new-password",
-                                ),
-                                create_password_rules("set-password-rules"),
-                                dbc.Button(
-                                    "Set password",
-                                    id="set-password-submit",
-                                    type="submit",
-                                    color="primary",
-                                    class_name="w-100",
-                                ),
-                            ],
-                            id="set-password-form",
-                        ),
-                    ],
-                    class_name="p-4",
-                ),
-                class_name="shadow-sm",
+    return create_account_card(
+        "Set your password",
+        "Choose the password you will sign in with.",
+        [
+            html.Div(id="set-password-error"),
+            dbc.Form(
+                [
+                    create_field(
+                        "New password",
+                        FIELDS["password"],
+                        type="password",
+                        autocomplete="new-password",
+                        autofocus=True,
+                    ),
+                    create_field(
+                        "New password again",
+                        FIELDS["confirm"],
+                        type="password",
+                        autocomplete="new-password",
+                    ),
+                    create_password_rules("set-password-rules"),
+                    dbc.Button(
+                        "Set password",
+                        id="set-password-submit",
+                        type="submit",
+                        color="primary",
+                        class_name="w-100",
+                    ),
+                ],
+                id="set-password-form",
             ),
-            xs=12,
-            sm=10,
-            md=7,
-            lg=5,
-            xl=4,
-        ),
-        justify="center",
-        class_name="login-page pt-md-4",
+        ],
+        before=[
+            dcc.Location(id="set-password-redirect", refresh=True),
+            dcc.Location(id="set-password-location", refresh=False),
+            dcc.Store(id="set-password-token", data=""),
+            dcc.Store(id="set-password-url-cleaned"),
+        ],
+        logo=False,
     )
 
 
@@ -156,9 +141,4 @@ def set_password(
 
 
 def _alert(message: str) -> dbc.Alert:
-    return dbc.Alert(
-        [create_icon("exclamation-triangle", class_name="me-2"), message],
-        color="danger",
-        class_name="py-2 small",
-        id="set-password-alert",
-    )
+    return create_form_alert(message, id="set-password-alert")

@@ -11,7 +11,7 @@ from dash import Input, Output, State, callback, dcc, html
 from dash.development.base_component import Component
 
 import webauth
-from components.navbar import create_icon
+from components.page import create_account_card, create_form_alert
 from components.user_admin_fields import (
     create_field,
     create_password_rules,
@@ -36,77 +36,53 @@ FIELDS = {
 def layout(**_query: str) -> Component:
     if not webauth.setup_needed():  # a user exists: setup is closed
         return dcc.Location(id="setup-redirect", href=LOGIN_PATH, refresh=True)
-    return dbc.Row(
-        dbc.Col(
-            [
-                dcc.Location(id="setup-redirect", refresh=True),
-                dbc.Card(
-                    dbc.CardBody(
-                        [
-                            html.Div(
-                                create_icon("bar-chart-line-fill"),
-                                className="login-logo text-primary mb-2",
-                            ),
-                            html.H1("Set up Report Builder", className="h4 mb-1"),
-                            html.P(
-                                "Create the first admin account. You can add colleagues "
-                                "and data sources once you are signed in.",
-                                className="text-body-secondary small mb-4",
-                            ),
-                            html.Div(id="setup-error"),
-                            dbc.Form(
-                                [
-                                    create_field(
-                                        "Your name",
-                                        FIELDS["name"],
-                                        autocomplete="name",
-                                        autofocus=True,
-                                        maxLength=200,
-                                    ),
-                                    create_field(
-                                        "E-mail",
-                                        FIELDS["email"],
-                                        type="email",
-                                        autocomplete="username",
-                                        placeholder="you@example.com",
-                                    ),
-                                    create_field(
-                                        "Password",
-                                        FIELDS["password"],
-                                        type="password",
-                                        autocomplete="new-password",
-                                    ),
-                                    create_field(
-                                        "Password again",
-                                        FIELDS["confirm"],
-                                        type="password",
-                                        autocomplete="new-password",
-                                    ),
-                                    create_password_rules("setup-rules"),
-                                    dbc.Button(
-                                        "Create admin and sign in",
-                                        id="setup-submit",
-                                        type="submit",
-                                        color="primary",
-                                        class_name="w-100",
-                                    ),
-                                ],
-                                id="setup-form",
-                            ),
-                        ],
-                        class_name="p-4",
+    return create_account_card(
+        "Set up Report Builder",
+        "Create the first admin account. You can add colleagues and data sources once you "
+        "are signed in.",
+        [
+            html.Div(id="setup-error"),
+            dbc.Form(
+                [
+                    create_field(
+                        "Your name",
+                        FIELDS["name"],
+                        autocomplete="name",
+                        autofocus=True,
+                        maxLength=200,
                     ),
-                    class_name="shadow-sm",
-                ),
-            ],
-            xs=12,
-            sm=10,
-            md=7,
-            lg=5,
-            xl=4,
-        ),
-        justify="center",
-        class_name="login-page pt-md-4",
+                    create_field(
+                        "E-mail",
+                        FIELDS["email"],
+                        type="email",
+                        autocomplete="username",
+                        placeholder="you@example.com",
+                    ),
+                    create_field(
+                        "Password",
+                        FIELDS["password"],
+                        type="password",
+                        autocomplete="new-password",
+                    ),
+                    create_field(
+                        "Password again",
+                        FIELDS["confirm"],
+                        type="password",
+                        autocomplete="new-password",
+                    ),
+                    create_password_rules("setup-rules"),
+                    dbc.Button(
+                        "Create admin and sign in",
+                        id="setup-submit",
+                        type="submit",
+                        color="primary",
+                        class_name="w-100",
+                    ),
+                ],
+                id="setup-form",
+            ),
+        ],
+        before=[dcc.Location(id="setup-redirect", refresh=True)],
     )
 
 
@@ -159,8 +135,4 @@ def create_admin(
 
 
 def _alert(message: str) -> dbc.Alert:
-    return dbc.Alert(
-        [create_icon("exclamation-triangle", class_name="me-2"), message],
-        color="danger",
-        class_name="py-2 small",
-    )
+    return create_form_alert(message)
