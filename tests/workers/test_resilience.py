@@ -161,6 +161,14 @@ def test_runs_pending_when_redis_is_flushed_all_complete_and_schedules_keep_firi
         schedule_type="custom",
         cron_expression="* * * * *",
     )
+    # No slot falls due before the flush: one that did would be lost with Redis and wait
+    # for the periodic reconciler (30 s) rather than this test's own pass below.
+    session.execute(
+        update(ReportSchedule)
+        .where(ReportSchedule.id == schedule.uuid)
+        .values(next_run_at=datetime.now(UTC) + timedelta(days=1))
+    )
+    session.commit()
     processes.start("scheduler")
     # A worker for the periodic jobs only, alive across the flush; the runs wait in Redis.
     processes.start("worker", "--queue", "maintenance")
