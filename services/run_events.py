@@ -1,19 +1,18 @@
-"""What follows the end of a run: schedule and backfill counters (in the finishing
-transaction), then the next held segments, and the e-mails (after commit)."""
+"""What a run's end changes beyond its own row: its schedule's and backfill's counters (in
+the transaction that ends it), and the backfill's e-mail once all its segments have ended."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
 
-from redis import Redis
 from sqlalchemy import update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from db.models import ReportDataCollection, ReportExecution, ReportSchedule
 from db.session import rowcount
-from services.backfills import BACKFILL_ENDED, refresh_collection, release_held
-from services.notifications import notify_backfill_end, notify_run_end
+from services.backfill_progress import BACKFILL_ENDED, refresh_collection
+from services.notifications import notify_backfill_end
 
 
 def record_run_end(session: Session, execution: ReportExecution) -> None:
@@ -26,22 +25,6 @@ def record_run_end(session: Session, execution: ReportExecution) -> None:
                 schedule.failure_count += 1
     if execution.collection_uuid is not None:
         refresh_collection(session, execution.collection_uuid)
-
-
-def after_run_end(
-    *,
-    session_factory: sessionmaker[Session],
-    redis: Redis | None,
-    smtp_url: str | None,
-    execution_uuid: uuid.UUID,
-) -> None:
-    """Release the instance's next held runs, and send the e-mails this end calls for."""
-    with session_factory() as session:
-        execution = session.get_one(ReportExecution, execution_uuid)
-        notify_run_end(session, smtp_url, execution)
-        if execution.collection_uuid is not None:
-            notify_backfill_if_ended(session, smtp_url, execution.collection_uuid)
-        release_held(session=session, redis=redis, instance_uuid=execution.instance_uuid)
 
 
 def notify_backfill_if_ended(

@@ -1,5 +1,6 @@
-"""The worker's side of a run: claim the pending row, run the SQL on the instance's engine,
-stream the result into the results store, and record how it ended."""
+"""The worker's pieces of a run: claim the pending row, render its SQL for the instance's
+engine, and stream the result into the results store while watching for a cancel.
+services/run_lifecycle.py puts them in order."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import pyarrow as pa
 from sqlalchemy import select, update
@@ -17,12 +19,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import Instance, QueryTemplate, ReportDefinition, ReportExecution
 from db.session import rowcount
-from services.engines import EngineError, RunningQuery
-from services.engines.base import QueryCancelled
-from services.errors import DomainError
+from services.engines import Engine, RunningQuery
+from services.errors import EngineError, QueryCancelled
 from services.instances import engine_for
-from services.parameters import ParameterDefinition, parse_definitions
-from services.results import ResultsStore
+from services.parameter_types import ParameterDefinition
+from services.parameters import parse_definitions
+from services.results import ResultsStore, WrittenResult
 from services.sql_templates import render
 from services.template_versions import version_row
 from services.templates import definitions_of
@@ -37,111 +39,27 @@ HEARTBEAT_S = 5.0
 
 
 @dataclass(frozen=True)
-class RunOutcome:
-    execution_id: str
+class Query:
+    """What a claimed run sends to its instance's engine."""
+
+    engine: Engine
+    sql: str
+    binds: dict[str, Any]
+    timeout: float
+
+
+@dataclass(frozen=True)
+class QueryEnd:
+    """How a run's query ended; `result` is the file written, when it completed."""
+
     status: str
-    row_count: int | None = None
     error_message: str | None = None
-    #: Set when this call ran the execution (and so must trigger what follows its end).
-    execution_uuid: uuid.UUID | None = None
+    result: WrittenResult | None = None
 
 
-def perform_execution(
-    *,
-    session_factory: sessionmaker[Session],
-    store: ResultsStore,
-    secret_key: str,
-    execution_id: str,
-    after_finish: Callable[[Session, ReportExecution], None] | None = None,
-) -> RunOutcome:
-    """Run one execution to its end. Safe to call twice: only a pending row is claimed."""
-    with session_factory() as session:
-        execution = _claim(session, execution_id)
-        if execution is None:
-            status = session.scalar(
-                select(ReportExecution.status).where(ReportExecution.execution_id == execution_id)
-            )
-            log.info("not claimed", extra={"execution_id": execution_id, "status": status})
-            return RunOutcome(execution_id, status or "missing")
-        execution_uuid = execution.id
-        template = session.get_one(QueryTemplate, execution.template_uuid)
-        instance = session.get_one(Instance, execution.instance_uuid)
-        timeout = float(instance.statement_timeout_seconds)
-        try:
-            engine = engine_for(instance, secret_key=secret_key)
-            assert execution.time_window_start and execution.time_window_end
-            sql, definitions = _what_runs(session, template, execution.template_version)
-            rendered = render(
-                sql,
-                definitions,
-                execution.parameters_snapshot,
-                (execution.time_window_start, execution.time_window_end),
-                engine.dialect,
-            )
-        except DomainError as error:
-            return _finish(session_factory, execution_uuid, "failed", str(error), after_finish)
-
-    running = RunningQuery()
-    location = store.path_for(execution_id)
-    log.info(
-        "run %s started on %s",
-        execution_id,
-        instance.engine,
-        extra={"execution_id": execution_id, "engine": instance.engine},
-    )
-    with _CancelWatch(session_factory, execution_uuid, running):
-        try:
-            batches = engine.execute(rendered.sql, rendered.binds, timeout, running)
-            # Every engine yields at least one batch, empty or not: it carries the schema.
-            first = next(batches)
-            with store.open_writer(location, first.schema) as sink:
-                for batch in _chain(first, batches):
-                    sink.write(batch)
-            written = sink.result
-        except QueryCancelled:
-            return _finish(session_factory, execution_uuid, "cancelled", None, after_finish)
-        except EngineError as error:
-            return _finish(session_factory, execution_uuid, "failed", str(error), after_finish)
-        except Exception as error:  # a bug of ours: fail the run, keep the worker alive
-            log.exception("run crashed", extra={"execution_id": execution_id})
-            message = f"Internal error ({type(error).__name__}); see the worker log."
-            return _finish(session_factory, execution_uuid, "failed", message, after_finish)
-    outcome = _finish(
-        session_factory,
-        execution_uuid,
-        "completed",
-        None,
-        after_finish,
-        output_location=written.location,
-        row_count=written.row_count,
-        size_bytes=written.size_bytes,
-    )
-    if outcome.status != "completed":  # cancelled while the file was being written
-        store.delete(written.location)
-    return outcome
-
-
-def _what_runs(
-    session: Session, template: QueryTemplate, version: int | None
-) -> tuple[str, tuple[ParameterDefinition, ...]]:
-    """The SQL and parameters of the template version the run recorded (the template's
-    current ones for a run made before versions were recorded)."""
-    row = (
-        None
-        if version is None
-        else version_row(session=session, template_uuid=template.id, version=version)
-    )
-    if row is None:
-        return template.sql_template, definitions_of(template)
-    return row.sql_template, parse_definitions(row.parameter_definitions or [])
-
-
-def _chain(first: pa.RecordBatch, rest: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    yield first
-    yield from rest
-
-
-def _claim(session: Session, execution_id: str) -> ReportExecution | None:
+def claim(*, session: Session, execution_id: str) -> ReportExecution | None:
+    """Mark the pending run `execution_id` running (and its report's latest run); None when
+    it is not pending, so a run is claimed once however often its job is delivered."""
     now = datetime.now(UTC)
     claimed = rowcount(
         session.execute(
@@ -169,47 +87,77 @@ def _claim(session: Session, execution_id: str) -> ReportExecution | None:
     return execution
 
 
-def _finish(
+def prepare(*, session: Session, execution: ReportExecution, secret_key: str) -> Query:
+    """The engine and rendered SQL of a claimed run; raises a DomainError when it cannot run."""
+    template = session.get_one(QueryTemplate, execution.template_uuid)
+    instance = session.get_one(Instance, execution.instance_uuid)
+    engine = engine_for(instance, secret_key=secret_key)
+    assert execution.time_window_start and execution.time_window_end
+    sql, definitions = _what_runs(session, template, execution.template_version)
+    rendered = render(
+        sql,
+        definitions,
+        execution.parameters_snapshot,
+        (execution.time_window_start, execution.time_window_end),
+        engine.dialect,
+    )
+    return Query(engine, rendered.sql, rendered.binds, float(instance.statement_timeout_seconds))
+
+
+def run_query(
+    *,
     session_factory: sessionmaker[Session],
+    store: ResultsStore,
     execution_uuid: uuid.UUID,
-    status: str,
-    error_message: str | None,
-    after_finish: Callable[[Session, ReportExecution], None] | None,
-    **result: object,
-) -> RunOutcome:
-    """Record the end, unless the run was cancelled meanwhile (then that stays)."""
-    with session_factory() as session:
-        now = datetime.now(UTC)
-        changed = rowcount(
-            session.execute(
-                update(ReportExecution)
-                .where(ReportExecution.id == execution_uuid, ReportExecution.status == "running")
-                .values(
-                    status=status,
-                    error_message=error_message,
-                    completed_at=now,
-                    updated_at=now,
-                    **result,
-                )
-            )
-        )
-        execution = session.get_one(ReportExecution, execution_uuid)
-        if changed and after_finish is not None:
-            after_finish(session, execution)
-        session.commit()
-        log.info(
-            "run %s ended: %s",
-            execution.execution_id,
-            execution.status,
-            extra={"execution_id": execution.execution_id, "status": execution.status},
-        )
-        return RunOutcome(
-            execution.execution_id,
-            execution.status,
-            execution.row_count,
-            execution.error_message,
-            execution_uuid=execution.id,
-        )
+    execution_id: str,
+    query: Query,
+) -> QueryEnd:
+    """Run the query and write its result to the store, stopping it if the run is cancelled."""
+    running = RunningQuery()
+    location = store.path_for(execution_id)
+    log.info(
+        "run %s started on %s",
+        execution_id,
+        query.engine.dialect,
+        extra={"execution_id": execution_id, "engine": query.engine.dialect},
+    )
+    with _CancelWatch(session_factory, execution_uuid, running):
+        try:
+            batches = query.engine.execute(query.sql, query.binds, query.timeout, running)
+            # Every engine yields at least one batch, empty or not: it carries the schema.
+            first = next(batches)
+            with store.open_writer(location, first.schema) as sink:
+                for batch in _chain(first, batches):
+                    sink.write(batch)
+            return QueryEnd("completed", result=sink.result)
+        except QueryCancelled:
+            return QueryEnd("cancelled")
+        except EngineError as error:
+            return QueryEnd("failed", str(error))
+        except Exception as error:  # a bug of ours: fail the run, keep the worker alive
+            log.exception("run crashed", extra={"execution_id": execution_id})
+            message = f"Internal error ({type(error).__name__}); see the worker log."
+            return QueryEnd("failed", message)
+
+
+def _what_runs(
+    session: Session, template: QueryTemplate, version: int | None
+) -> tuple[str, tuple[ParameterDefinition, ...]]:
+    """The SQL and parameters of the template version the run recorded (the template's
+    current ones for a run made before versions were recorded)."""
+    row = (
+        None
+        if version is None
+        else version_row(session=session, template_uuid=template.id, version=version)
+    )
+    if row is None:
+        return template.sql_template, definitions_of(template)
+    return row.sql_template, parse_definitions(row.parameter_definitions or [])
+
+
+def _chain(first: pa.RecordBatch, rest: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    yield first
+    yield from rest
 
 
 class _CancelWatch:

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.run_events import after_run_end, record_run_end
-from services.run_worker import perform_execution
+from services import run_lifecycle
 from services.template_preview import perform_preview
 from workers.context import job_context
 
@@ -14,20 +13,14 @@ from workers.context import job_context
 def run_execution(execution_id: str) -> dict[str, Any]:
     """Run one report execution to its end (DESIGN.md, Runs step 2); returns its outcome."""
     context = job_context()
-    outcome = perform_execution(
+    outcome = run_lifecycle.run_execution(
         session_factory=context.session_factory,
         store=context.store,
+        redis=context.redis,
         secret_key=context.settings.secret_key,
+        smtp_url=context.settings.smtp_url,
         execution_id=execution_id,
-        after_finish=record_run_end,
     )
-    if outcome.execution_uuid is not None:
-        after_run_end(
-            session_factory=context.session_factory,
-            redis=context.redis,
-            smtp_url=context.settings.smtp_url,
-            execution_uuid=outcome.execution_uuid,
-        )
     return {
         "execution_id": outcome.execution_id,
         "status": outcome.status,

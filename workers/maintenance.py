@@ -9,7 +9,7 @@ from rq import get_current_job
 from services.demo import build_demo_database, demo_database_path
 from services.reconciler import reconcile
 from services.runtime import LAST_TICK_KEY
-from services.schedules import tick
+from services.schedule_tick import tick
 from workers.context import job_context
 
 
@@ -27,7 +27,7 @@ def heartbeat() -> str:
 
 
 def schedule_tick() -> list[str]:
-    """Start every due schedule slot once (services.schedules.tick)."""
+    """Start every due schedule slot once (services.schedule_tick.tick)."""
     context = job_context()
     return tick(
         session_factory=context.session_factory,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from services.engines.base import Engine, EngineError, QueryTimeout, RunningQuery
+from services.engines.base import Engine, RunningQuery
 from services.engines.duckdb_engine import DuckDBEngine
 from services.engines.mysql_engine import MySQLEngine
 from services.engines.postgresql_engine import PostgreSQLEngine
 from services.engines.sqlite_engine import SQLiteEngine
+from services.errors import EngineError
 
 ENGINE_CLASSES: dict[str, type[Engine]] = {
     "duckdb": DuckDBEngine,
@@ -24,4 +25,4 @@ def make_engine(kind: str, url: str) -> Engine:
         raise EngineError(f"unknown engine {kind!r}") from None
 
 
-__all__ = ["Engine", "EngineError", "QueryTimeout", "RunningQuery", "make_engine"]
+__all__ = ["Engine", "RunningQuery", "make_engine"]

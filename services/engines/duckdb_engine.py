@@ -9,17 +9,8 @@ import duckdb
 import pyarrow as pa
 from sqlalchemy.engine import make_url
 
-from services.engines.base import (
-    BATCH_ROWS,
-    CANCELLED_MESSAGE,
-    Deadline,
-    Engine,
-    EngineError,
-    QueryCancelled,
-    QueryTimeout,
-    RunningQuery,
-    timeout_message,
-)
+from services.engines.base import Deadline, Engine, RunningQuery, failure
+from services.errors import EngineError
 
 
 class DuckDBEngine(Engine):
@@ -58,27 +49,24 @@ class DuckDBEngine(Engine):
         try:
             with Deadline(timeout, connection.interrupt) as deadline:
                 try:
-                    reader = connection.sql(sql, params=binds).to_arrow_reader(BATCH_ROWS)
+                    # DuckDB streams Arrow batches itself: no rows to convert, so not the
+                    # shared `record_batches` loop.
+                    reader = connection.sql(sql, params=binds).to_arrow_reader(self.batch_rows)
                     empty = True
                     for batch in reader:
                         empty = False
                         yield batch
                     if empty:  # still one batch, so the result's columns are known
                         yield pa.RecordBatch.from_pylist([], schema=reader.schema)
-                except duckdb.InterruptException:
-                    if deadline.expired.is_set():
-                        raise QueryTimeout(timeout_message(timeout)) from None
-                    raise QueryCancelled(CANCELLED_MESSAGE) from None
                 except duckdb.Error as error:
-                    if running.cancelled.is_set():
-                        raise QueryCancelled(CANCELLED_MESSAGE) from None
-                    if deadline.expired.is_set():
-                        raise QueryTimeout(timeout_message(timeout)) from None
-                    raise EngineError(_readable(error)) from None
+                    raise failure(
+                        running=running,
+                        timeout=timeout,
+                        timed_out=deadline.expired.is_set(),
+                        # Only an interrupt (ours or the deadline's) stops a query this way.
+                        cancelled=isinstance(error, duckdb.InterruptException),
+                        message=str(error).strip(),
+                    ) from None
         finally:
             running._interrupt = None
             connection.close()
-
-
-def _readable(error: duckdb.Error) -> str:
-    return str(error).strip()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pyarrow as pa
@@ -16,16 +16,15 @@ from pymysql.constants import FIELD_TYPE
 from sqlalchemy.engine import make_url
 
 from services.engines.base import (
-    BATCH_ROWS,
-    CANCELLED_MESSAGE,
+    Column,
+    Convert,
     Deadline,
     Engine,
-    EngineError,
-    QueryCancelled,
-    QueryTimeout,
     RunningQuery,
-    timeout_message,
+    failure,
+    record_batches,
 )
+from services.errors import EngineError
 
 #: Seconds to wait for the server to accept a connection.
 CONNECT_TIMEOUT_S = 10
@@ -56,8 +55,6 @@ _BINARY_CHARSET = 63
 #: `/*! … */` and `/*M! … */`: comments to parsers, statements to MySQL and MariaDB. Matched
 #: anywhere, string literals included: refusing a rare literal beats parsing MySQL's quoting.
 EXECUTABLE_COMMENT = re.compile(r"/\*M?!", re.IGNORECASE)
-
-Convert = Callable[[Any], Any] | None
 
 
 def _text(value: Any) -> str:
@@ -183,11 +180,14 @@ class MySQLEngine(Engine):
                     yield from self._stream(connection, sql, binds)
                 except pymysql.Error as error:
                     code = error.args[0] if error.args else None
-                    if code in _TIMED_OUT or deadline.expired.is_set():
-                        raise QueryTimeout(timeout_message(timeout)) from None
-                    if code == _INTERRUPTED or running.cancelled.is_set():
-                        raise QueryCancelled(CANCELLED_MESSAGE) from None
-                    raise EngineError(_readable(error)) from None
+                    raise failure(
+                        running=running,
+                        timeout=timeout,
+                        timed_out=code in _TIMED_OUT or deadline.expired.is_set(),
+                        # Killed by a cancel from another process, too (cancel_remote).
+                        cancelled=code == _INTERRUPTED,
+                        message=_readable(error),
+                    ) from None
         finally:
             running._interrupt = None
             # A killed query can leave the connection closed already.
@@ -202,13 +202,8 @@ class MySQLEngine(Engine):
             cursor.execute(sql, binds)  # always a dict: `%%` in the SQL becomes `%`
             if cursor.description is None:
                 raise EngineError("The statement returned no rows to read; a template is a SELECT.")
-            columns = [(f.name, *_type_of(f)) for f in cursor._result.fields]
-            schema = pa.schema([(name, kind) for name, kind, _ in columns])
-            # An empty result still yields one batch, so its columns are known.
-            rows = cursor.fetchmany(BATCH_ROWS)
-            yield _batch(rows, columns, schema)
-            while rows := cursor.fetchmany(BATCH_ROWS):
-                yield _batch(rows, columns, schema)
+            columns = [Column(f.name, *_type_of(f)) for f in cursor._result.fields]
+            yield from record_batches(cursor.fetchmany, columns, self.batch_rows)
             cursor.execute("COMMIT")
         finally:
             result = cursor._result
@@ -272,20 +267,6 @@ def _type_of(field: Any) -> tuple[pa.DataType, Convert]:
     }:
         return pa.string(), _text  # bytes: text when UTF-8, else hex
     return _FALLBACK
-
-
-def _batch(
-    rows: Sequence[Sequence[Any]],
-    columns: list[tuple[str, pa.DataType, Convert]],
-    schema: pa.Schema,
-) -> pa.RecordBatch:
-    arrays = []
-    for index, (_, kind, convert) in enumerate(columns):
-        values = [row[index] for row in rows]
-        if convert is not None:
-            values = [None if v is None else convert(v) for v in values]
-        arrays.append(pa.array(values, type=kind))
-    return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
 def _readable(error: pymysql.Error) -> str:

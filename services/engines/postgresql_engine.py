@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 import psycopg
 import pyarrow as pa
 from sqlalchemy.engine import make_url
 
-from services.engines.base import (
-    BATCH_ROWS,
-    CANCELLED_MESSAGE,
-    Engine,
-    EngineError,
-    QueryCancelled,
-    QueryTimeout,
-    RunningQuery,
-    timeout_message,
-)
+from services.engines.base import Column, Convert, Engine, RunningQuery, failure, record_batches
+from services.errors import EngineError
 
 #: Arrow types for common PostgreSQL type OIDs, with how to convert each value.
-_TYPES: dict[int, tuple[pa.DataType, Callable[[Any], Any] | None]] = {
+_TYPES: dict[int, tuple[pa.DataType, Convert]] = {
     16: (pa.bool_(), None),
     20: (pa.int64(), None),
     21: (pa.int16(), None),
@@ -41,7 +33,7 @@ _TYPES: dict[int, tuple[pa.DataType, Callable[[Any], Any] | None]] = {
     114: (pa.string(), json.dumps),  # json
     3802: (pa.string(), json.dumps),  # jsonb
 }
-_FALLBACK: tuple[pa.DataType, Callable[[Any], Any] | None] = (pa.string(), str)
+_FALLBACK: tuple[pa.DataType, Convert] = (pa.string(), str)
 
 
 def conninfo(url: str) -> str:
@@ -81,20 +73,19 @@ class PostgreSQLEngine(Engine):
                     cursor.execute(sql, binds)
                     assert cursor.description is not None
                     columns = [
-                        (c.name, *_TYPES.get(c.type_code, _FALLBACK)) for c in cursor.description
+                        Column(c.name, *_TYPES.get(c.type_code, _FALLBACK))
+                        for c in cursor.description
                     ]
-                    schema = pa.schema([(name, kind) for name, kind, _ in columns])
-                    # An empty result still yields one batch, so its columns are known.
-                    rows = cursor.fetchmany(BATCH_ROWS)
-                    yield _batch(rows, columns, schema)
-                    while rows := cursor.fetchmany(BATCH_ROWS):
-                        yield _batch(rows, columns, schema)
-                except psycopg.errors.QueryCanceled:
-                    if running.cancelled.is_set():
-                        raise QueryCancelled(CANCELLED_MESSAGE) from None
-                    raise QueryTimeout(timeout_message(timeout)) from None
+                    yield from record_batches(cursor.fetchmany, columns, self.batch_rows)
                 except psycopg.Error as error:
-                    raise EngineError(_first_line(error)) from None
+                    # statement_timeout and our cancel both end the query as QueryCanceled.
+                    stopped = isinstance(error, psycopg.errors.QueryCanceled)
+                    raise failure(
+                        running=running,
+                        timeout=timeout,
+                        timed_out=stopped and not running.cancelled.is_set(),
+                        message=_first_line(error),
+                    ) from None
         finally:
             running._interrupt = None
             connection.close()
@@ -106,20 +97,6 @@ class PostgreSQLEngine(Engine):
         with psycopg.connect(conninfo(self.url), connect_timeout=10, autocommit=True) as connection:
             row = connection.execute("SELECT pg_cancel_backend(%s)", (int(pid),)).fetchone()
         return bool(row and row[0])
-
-
-def _batch(
-    rows: Sequence[Sequence[Any]],
-    columns: list[tuple[str, pa.DataType, Callable[[Any], Any] | None]],
-    schema: pa.Schema,
-) -> pa.RecordBatch:
-    arrays = []
-    for index, (_, kind, convert) in enumerate(columns):
-        values = [row[index] for row in rows]
-        if convert is not None:
-            values = [None if v is None else convert(v) for v in values]
-        arrays.append(pa.array(values, type=kind))
-    return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
 def _first_line(error: Exception) -> str:

@@ -11,16 +11,8 @@ from typing import Any
 import pyarrow as pa
 from sqlalchemy.engine import make_url
 
-from services.engines.base import (
-    BATCH_ROWS,
-    CANCELLED_MESSAGE,
-    Engine,
-    EngineError,
-    QueryCancelled,
-    QueryTimeout,
-    RunningQuery,
-    timeout_message,
-)
+from services.engines.base import Column, Engine, RunningQuery, failure, record_batches
+from services.errors import EngineError
 
 #: SQLite virtual-machine steps between two looks at the clock and the cancel flag.
 _PROGRESS_STEPS = 10_000
@@ -56,39 +48,19 @@ class SQLiteEngine(Engine):
         running._interrupt = connection.interrupt
         try:
             cursor = connection.execute(sql, binds)
-            names = [c[0] for c in cursor.description or ()]
-            schema: pa.Schema | None = None
-            while True:
-                rows = cursor.fetchmany(BATCH_ROWS)
-                batch = _batch(rows, names, schema)
-                schema = batch.schema
-                yield batch
-                if not rows:
-                    break
-        except sqlite3.OperationalError as error:
-            if running.cancelled.is_set():
-                raise QueryCancelled(CANCELLED_MESSAGE) from None
-            if time.monotonic() > deadline:
-                raise QueryTimeout(timeout_message(timeout)) from None
-            raise EngineError(str(error)) from None
+            # SQLite columns have no declared type: the first batch decides each one.
+            columns = [Column(c[0], None) for c in cursor.description or ()]
+            yield from record_batches(cursor.fetchmany, columns, self.batch_rows)
         except sqlite3.Error as error:
-            raise EngineError(str(error)) from None
+            raise failure(
+                running=running,
+                timeout=timeout,
+                # The progress handler aborts with an OperationalError ("interrupted").
+                timed_out=isinstance(error, sqlite3.OperationalError)
+                and not running.cancelled.is_set()
+                and time.monotonic() > deadline,
+                message=str(error),
+            ) from None
         finally:
             running._interrupt = None
             connection.close()
-
-
-def _batch(rows: list[Any], names: list[str], schema: pa.Schema | None) -> pa.RecordBatch:
-    """SQLite columns have no fixed type: the first batch decides, later ones follow it."""
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
-    arrays = []
-    for index, values in enumerate(columns):
-        kind = schema.field(index).type if schema is not None else None
-        try:
-            array = pa.array(values, type=kind)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            array = pa.array([None if v is None else str(v) for v in values], type=pa.string())
-        if pa.types.is_null(array.type):
-            array = array.cast(pa.string())
-        arrays.append(array)
-    return pa.RecordBatch.from_arrays(arrays, names=names)

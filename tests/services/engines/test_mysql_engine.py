@@ -1,21 +1,25 @@
 """The MySQL/MariaDB engine against a real MariaDB database: types, read-only, timeout, cancel,
-and a library-style template rendered for MySQL."""
+executable comments, and a library-style template rendered for MySQL."""
 
 from __future__ import annotations
 
 import threading
 import time
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pyarrow as pa
 import pytest
 from sqlalchemy.engine import make_url
 
-from services.engines import QueryTimeout, make_engine
-from services.engines.base import EngineError, QueryCancelled, RunningQuery
+from services.engines import make_engine
 from services.engines.mysql_engine import MySQLEngine, connect_arguments
-from services.parameters import parse_definitions, validate
-from services.sql_templates import check_template, render
+from services.errors import EngineError, QueryCancelled, QueryTimeout, TemplateDefinitionError
+from services.parameter_validation import validate
+from services.parameters import parse_definitions
+from services.sql_templates import check_read_only, check_template, render
+from tests.factories import wait_for
+from tests.services.engines.helpers import Background
 from tests.warehouses import mariadb_connect, mariadb_warehouse_fixture  # noqa: F401
 
 WINDOW = (datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
@@ -66,11 +70,43 @@ def test_an_empty_result_still_yields_one_batch_with_its_columns(mariadb_warehou
     assert batches[0].schema.names == ["id", "name"]
 
 
-def test_results_stream_in_batches(mariadb_warehouse: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("services.engines.mysql_engine.BATCH_ROWS", 2)
-    batches = list(
-        MySQLEngine(mariadb_warehouse).execute("SELECT id FROM campaigns ORDER BY id", {}, 30)
+def test_literals_map_to_arrow_types(mariadb_warehouse: str) -> None:
+    table = _table(
+        MySQLEngine(mariadb_warehouse),
+        "SELECT 1 AS i, CAST(1.5 AS DOUBLE) AS f, CAST(1.25 AS DECIMAL(10, 2)) AS d, 'a' AS t, "
+        "TRUE AS b, DATE '2026-03-01' AS dt, TIMESTAMP '2026-03-01 08:00:00' AS ts, NULL AS n",
     )
+
+    # MySQL has no boolean: TRUE is the integer 1. DECIMAL becomes float, as dashboards need.
+    assert dict(zip(table.schema.names, table.schema.types, strict=True)) == {
+        "i": pa.int64(),
+        "f": pa.float64(),
+        "d": pa.float64(),
+        "t": pa.string(),
+        "b": pa.int64(),
+        "dt": pa.date32(),
+        "ts": pa.timestamp("us"),
+        "n": pa.string(),
+    }
+    assert table.to_pylist() == [
+        {
+            "i": 1,
+            "f": 1.5,
+            "d": 1.25,
+            "t": "a",
+            "b": 1,
+            "dt": date(2026, 3, 1),
+            "ts": datetime(2026, 3, 1, 8),
+            "n": None,
+        }
+    ]
+
+
+def test_results_stream_in_batches(mariadb_warehouse: str) -> None:
+    engine = MySQLEngine(mariadb_warehouse)
+    engine.batch_rows = 2
+
+    batches = list(engine.execute("SELECT id FROM campaigns ORDER BY id", {}, 30))
 
     assert [b.num_rows for b in batches] == [2, 1]
 
@@ -97,74 +133,45 @@ def test_a_slow_query_is_stopped_as_a_timeout(mariadb_warehouse: str) -> None:
 
 def test_a_running_query_is_cancelled_by_kill_query(mariadb_warehouse: str) -> None:
     engine = MySQLEngine(mariadb_warehouse)
-    running = RunningQuery()
-    failure: list[BaseException] = []
+    query = Background(engine, "SELECT SLEEP(30) AS s", timeout=60)
+    _wait_until_sleeping(query)
+    assert str(query.running.engine_execution_id).startswith("mysql:")
 
-    def run() -> None:
-        try:
-            list(engine.execute("SELECT SLEEP(30) AS s", {}, 60, running))
-        except BaseException as error:
-            failure.append(error)
+    engine.cancel(query.running)
 
-    thread = threading.Thread(target=run)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while running.engine_execution_id is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert running.engine_execution_id is not None
-    assert running.engine_execution_id.startswith("mysql:")
-    _wait_until_sleeping(running.engine_execution_id)
-    engine.cancel(running)
-    thread.join(timeout=10)
-
-    assert not thread.is_alive()
-    assert len(failure) == 1 and isinstance(failure[0], QueryCancelled)
+    assert isinstance(query.wait(), QueryCancelled)
 
 
 def test_cancel_remote_kills_a_query_of_another_connection(mariadb_warehouse: str) -> None:
-    engine = MySQLEngine(mariadb_warehouse)
-    running = RunningQuery()
-    failure: list[BaseException] = []
+    query = Background(MySQLEngine(mariadb_warehouse), "SELECT SLEEP(30) AS s", timeout=60)
+    _wait_until_sleeping(query)
+    assert query.running.engine_execution_id is not None
 
-    def run() -> None:
-        try:
-            list(engine.execute("SELECT SLEEP(30) AS s", {}, 60, running))
-        except BaseException as error:
-            failure.append(error)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while running.engine_execution_id is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert running.engine_execution_id is not None
-    _wait_until_sleeping(running.engine_execution_id)
-
-    assert MySQLEngine(mariadb_warehouse).cancel_remote(running.engine_execution_id)
-    thread.join(timeout=10)
-    assert failure and isinstance(failure[0], EngineError)
+    assert MySQLEngine(mariadb_warehouse).cancel_remote(query.running.engine_execution_id)
+    assert isinstance(query.wait(), QueryCancelled)
     assert not MySQLEngine(mariadb_warehouse).cancel_remote("pg:12")
 
 
-def _wait_until_sleeping(engine_execution_id: str) -> None:
-    thread_id = int(engine_execution_id.split(":")[1])
+def _wait_until_sleeping(query: Background) -> None:
+    """Wait until the query runs on the server (a KILL before it starts finds nothing)."""
+    wait_for(lambda: query.running.engine_execution_id is not None, timeout=10)
+    thread_id = int(str(query.running.engine_execution_id).split(":")[1])
     server = mariadb_connect()
     assert server is not None
-    deadline = time.monotonic() + 10
+
+    def sleeping() -> bool:
+        with server.cursor() as cursor:
+            cursor.execute(
+                "SELECT COUNT(*) FROM information_schema.processlist "
+                "WHERE id = %s AND info LIKE 'SELECT SLEEP%%'",
+                (thread_id,),
+            )
+            return bool(cursor.fetchone()[0])
+
     try:
-        while time.monotonic() < deadline:
-            with server.cursor() as cursor:
-                cursor.execute(
-                    "SELECT COUNT(*) FROM information_schema.processlist "
-                    "WHERE id = %s AND info LIKE 'SELECT SLEEP%%'",
-                    (thread_id,),
-                )
-                if cursor.fetchone()[0]:
-                    return
-            time.sleep(0.05)
+        wait_for(sleeping, timeout=10)
     finally:
         server.close()
-    pytest.fail("the query never started")
 
 
 def test_a_wrong_password_is_never_in_the_error(mariadb_warehouse: str) -> None:
@@ -265,10 +272,7 @@ def test_closing_a_result_early_stops_the_query_on_the_server(mariadb_warehouse:
     closer = threading.Thread(target=batches.close, daemon=True)
     closer.start()
     try:
-        deadline = time.monotonic() + 5
-        while _running(marker) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert _running(marker) == 0
+        wait_for(lambda: _running(marker) == 0, timeout=5)
         closer.join(timeout=5)
         assert not closer.is_alive()
     finally:
@@ -283,3 +287,22 @@ def test_closing_a_result_early_stops_the_query_on_the_server(mariadb_warehouse:
             for (thread_id,) in cursor.fetchall():
                 cursor.execute(f"KILL QUERY {int(thread_id)}")
         server.close()
+
+
+@pytest.mark.parametrize("dialect", ["mysql", None])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT 1 /*! INTO OUTFILE '/tmp/x' */",
+        "SELECT 1 /*M!100000 INTO OUTFILE '/tmp/x' */",
+        "SELECT 1 /*!50000 , 2 */",
+    ],
+)
+def test_executable_comments_are_refused_by_the_template_check(sql: str, dialect: Any) -> None:
+    with pytest.raises(TemplateDefinitionError, match="MySQL executable comments"):
+        check_read_only(sql, dialect)
+
+
+def test_executable_comment_markers_are_plain_comments_for_postgresql() -> None:
+    check_read_only("SELECT 1 /*! not executed by PostgreSQL */", "postgresql")
+    check_read_only("SELECT 1 /* an ordinary comment */", "mysql")
