@@ -3,36 +3,25 @@
 Production (`reportbuilder web`, gunicorn) serves `create_app().server`; for development,
 `python app.py` runs Dash's own server on WEB_HOST:WEB_PORT. Pages reach the settings and
 the database through `webcontext` (`db_session()`), which reads what `create_app` binds.
-Beside the pages, the Flask server answers /logout and the result downloads (CSV, XLSX),
-which stream and so are plain routes rather than callbacks.
+Beside the pages, the Flask server answers /logout, the API (api.register) and the result
+downloads (downloads.register).
 """
 
 from __future__ import annotations
 
-import csv
 import importlib.metadata
 import importlib.util
-import io
-import re
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
-from flask import (
-    Flask,
-    Response,
-    abort,
-    has_request_context,
-    redirect,
-    request,
-    send_from_directory,
-)
+from flask import Flask, Response, has_request_context, redirect, send_from_directory
 from sqlalchemy.orm import Session, sessionmaker
 
 import api
+import downloads
 import webauth
 import webcontext
 from components import navbar, user_menu
@@ -44,9 +33,6 @@ from components.user_menu import (
     create_user_menu,
 )
 from db.session import make_engine, make_session_factory
-from services.dashboards import export_dashboard
-from services.errors import Conflict, NotFound, ParameterError
-from services.executions import result_csv
 from settings import Settings, load_settings
 
 HERE = Path(__file__).resolve().parent
@@ -63,13 +49,6 @@ BOOTSTRAP_ICONS_URL = "/vendor/bootstrap-icons"
 VENDOR_MAX_AGE_S = 7 * 24 * 3600
 #: Dash's built-in health check (plain "OK", status 200), for load balancers and `run`.
 HEALTH_PATH = "healthz"
-#: Where a run's whole result is downloaded: /download/executions/<execution_id>.csv|.xlsx
-DOWNLOAD_EXECUTION_PATH = "/download/executions"
-#: Where a dashboard's combined data is exported: /download/dashboards/<dashboard_id>.csv|.xlsx
-DOWNLOAD_DASHBOARD_PATH = "/download/dashboards"
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-#: Rows an XLSX sheet holds at most (Excel's limit, less the header row).
-XLSX_MAX_ROWS = 1_048_575
 
 
 def package_dir(package: str, *parts: str) -> Path:
@@ -122,7 +101,7 @@ def create_app(
     _add_vendor_routes(server)
     api.register(server)
     _add_session_routes(server)
-    _add_download_routes(server)
+    downloads.register(server)
     app.layout = serve_layout
     navbar.register_callbacks(app)
     user_menu.register_callbacks(app)
@@ -153,93 +132,6 @@ def _add_session_routes(server: Flask) -> None:
     def logout() -> Any:
         webauth.sign_out()
         return redirect(webcontext.LOGIN_PATH)
-
-
-def _add_download_routes(server: Flask) -> None:
-    @server.get(f"{DOWNLOAD_EXECUTION_PATH}/<execution_id>.<any(csv, xlsx):fmt>")
-    def download_execution(execution_id: str, fmt: str) -> Any:
-        actor = webauth.current_actor()
-        if actor is None:
-            return redirect(webcontext.login_url(request.full_path.rstrip("?")))
-        try:
-            with webcontext.db_session() as session:
-                chunks = result_csv(
-                    session=session,
-                    actor=actor,
-                    store=webcontext.results_store(),
-                    execution_id=execution_id,
-                )
-        except NotFound:
-            abort(404)
-        except Conflict as error:
-            return Response(str(error), status=409, mimetype="text/plain")
-        filename = re.sub(r"[^A-Za-z0-9_-]", "", execution_id) or "result"
-        disposition = {"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'}
-        if fmt == "csv":
-            return Response(chunks, mimetype="text/csv", headers=disposition)
-        return Response(csv_to_xlsx(chunks), mimetype=XLSX_MIMETYPE, headers=disposition)
-
-    @server.get(f"{DOWNLOAD_DASHBOARD_PATH}/<dashboard_id>.<any(csv, xlsx):fmt>")
-    def download_dashboard(dashboard_id: str, fmt: str) -> Any:
-        actor = webauth.current_actor()
-        if actor is None:
-            return redirect(webcontext.login_url(request.full_path.rstrip("?")))
-        try:
-            with webcontext.db_session() as session:
-                export = export_dashboard(
-                    session=session,
-                    actor=actor,
-                    store=webcontext.results_store(),
-                    dashboard_id=dashboard_id,
-                    format=fmt,
-                )
-        except NotFound:
-            abort(404)
-        except ParameterError as error:
-            return Response(error.message, status=400, mimetype="text/plain")
-        return Response(
-            export.content,
-            mimetype=export.mimetype,
-            headers={"Content-Disposition": f'attachment; filename="{export.filename}"'},
-        )
-
-
-_INTEGER = re.compile(r"-?(0|[1-9][0-9]{0,14})")
-_DECIMAL = re.compile(r"-?[0-9]+\.[0-9]+([eE][-+]?[0-9]+)?")
-
-
-def _xlsx_cell(text: str) -> Any:
-    """Numbers as numbers, so the sheet can sum them; ids like 00123 stay text."""
-    if _INTEGER.fullmatch(text):
-        return int(text)
-    if _DECIMAL.fullmatch(text):
-        return float(text)
-    return text
-
-
-def csv_to_xlsx(chunks: Iterable[str]) -> bytes:
-    """An XLSX workbook (one sheet) of the CSV text `result_csv` streams."""
-    from openpyxl import Workbook  # optional: only this download needs it
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Result")
-    written = 0
-    for row in _csv_rows(chunks):
-        if written > XLSX_MAX_ROWS:
-            break
-        sheet.append(row if written == 0 else [_xlsx_cell(cell) for cell in row])
-        written += 1
-    if written == 0:
-        sheet.append([])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _csv_rows(chunks: Iterable[str]) -> Iterator[list[str]]:
-    # Each chunk ends at a row boundary (one record batch), so chunks parse on their own.
-    for chunk in chunks:
-        yield from csv.reader(io.StringIO(chunk))
 
 
 def _add_vendor_routes(server: Flask) -> None:

@@ -1,6 +1,6 @@
 """The REST API: a Flask blueprint on the Dash app's server, calling services only.
 
-`register(server)` adds it (idempotent); `app.create_app` calls it once. Endpoints are
+`register(server)` adds it; `app.create_app` calls it, once per server. Endpoints are
 declared in one module per area (templates, reports, schedules, executions, instances,
 dashboards, admin); api/openapi.py turns the same declarations into /api/openapi.json.
 """
@@ -55,14 +55,11 @@ def openapi_document() -> dict[str, Any]:
     return build_document(endpoints())
 
 
-def register(server: Flask, *, rate_limits: bool | None = None) -> None:
-    """Serve the API on `server`; a second call changes nothing.
-
-    `rate_limits` overrides the RATE_LIMITS setting (None: use the setting, on by default).
-    """
+def register(server: Flask) -> None:
+    """Serve the API on `server`; a second call is a mistake and raises."""
     if EXTENSION in server.extensions:
-        return
-    server.extensions[EXTENSION] = ApiState(rate_limits=rate_limits)
+        raise RuntimeError("the API is registered on this server already")
+    server.extensions[EXTENSION] = ApiState()
     blueprint = Blueprint("api", __name__, url_prefix=API_PREFIX)
     for endpoint in endpoints():
         blueprint.add_url_rule(

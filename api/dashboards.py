@@ -5,15 +5,16 @@ from __future__ import annotations
 from flask import Response
 
 from api import inputs, schemas
-from api.routing import Call, Router, jsonable, paginate
+from api.responses import file_response
+from api.routing import Call, Router
 from services.dashboards import (
-    EXPORT_FORMATS,
     export_dashboard,
     favorite_dashboard,
     get_dashboard,
     list_dashboards,
     unfavorite_dashboard,
 )
+from services.exports import MEDIA_TYPES, jsonable
 
 router = Router("", "dashboards")
 
@@ -28,18 +29,19 @@ router = Router("", "dashboards")
 def list_dashboards_view(call: Call) -> schemas.DashboardPage:
     """Dashboards of the reports the caller may see: favorites first, newest star first."""
     query = call.query_as(inputs.DashboardsQuery)
-    found = list_dashboards(
+    page = list_dashboards(
         session=call.session,
         actor=call.actor,
         report_id=query.report_id,
         favorites_only=query.favorites_only,
-    )
-    items, total = paginate(found, query.page, query.limit)
-    return schemas.DashboardPage(
-        items=[schemas.DashboardSummary.model_validate(d) for d in items],
-        total=total,
         page=query.page,
         limit=query.limit,
+    )
+    return schemas.DashboardPage(
+        items=[schemas.DashboardSummary.model_validate(d) for d in page.items],
+        total=page.total,
+        page=page.page,
+        limit=page.limit,
     )
 
 
@@ -113,19 +115,15 @@ def unfavorite_dashboard_view(call: Call) -> schemas.FavoriteState:
     "/dashboards/{dashboard_id}/export",
     "Export the data",
     query=inputs.ExportQuery,
-    files=tuple(EXPORT_FORMATS.values()),
+    files=tuple(MEDIA_TYPES.values()),
 )
 def export_dashboard_view(call: Call) -> Response:
     """The dashboard's data as a CSV or Excel (xlsx) file."""
-    export = export_dashboard(
+    download = export_dashboard(
         session=call.session,
         actor=call.actor,
         store=call.store,
         dashboard_id=call.path["dashboard_id"],
         format=call.query_as(inputs.ExportQuery).format,
     )
-    return Response(
-        export.content,
-        mimetype=export.mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{export.filename}"'},
-    )
+    return file_response(download)

@@ -22,7 +22,6 @@ from services.errors import (
     TemplateDefinitionError,
     ValidationFailed,
 )
-from services.users import UserExists
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +118,7 @@ def from_domain_error(error: DomainError) -> ApiError:
         return field_errors({error.field: error.message}, str(error))
     if isinstance(error, ValidationFailed):
         return field_errors(error.errors)
-    if isinstance(error, Conflict | UserExists):
+    if isinstance(error, Conflict):
         return ApiError(409, "conflict", str(error))
     if isinstance(error, TemplateDefinitionError):
         return ApiError(422, "template_invalid", f"The template cannot be used: {error}")

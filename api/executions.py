@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from itertools import chain
-
 from flask import Response
 
 from api import inputs, schemas
-from api.routing import Call, Router, jsonable
+from api.responses import file_response
+from api.routing import Call, Router
 from services.cancels import cancel_execution
-from services.errors import Conflict
-from services.executions import (
-    get_execution,
-    list_executions,
-    preview_result,
-    result_csv,
-)
+from services.executions import get_execution, list_executions
+from services.run_results import preview_result, result_download
 
 router = Router("/report-builder", "executions")
 
@@ -86,23 +79,21 @@ def cancel_execution_view(call: Call) -> schemas.Execution:
     errors=(409,),
 )
 def execution_results_view(call: Call) -> schemas.ResultRows:
-    """The first `limit` rows of a completed run as JSON objects; 409 before it completes."""
+    """The first `limit` rows of a completed run as JSON objects; 409 before it completes
+    or once its file has expired."""
     execution_id = call.path["execution_id"]
     limit = call.query_as(inputs.ResultsQuery).limit
-    try:
-        result = preview_result(
-            session=call.session,
-            actor=call.actor,
-            store=call.store,
-            execution_id=execution_id,
-            limit=limit,
-        )
-    except FileNotFoundError:
-        raise Conflict("The run's result file is no longer available.") from None
+    result = preview_result(
+        session=call.session,
+        actor=call.actor,
+        store=call.store,
+        execution_id=execution_id,
+        limit=limit,
+    )
     return schemas.ResultRows(
         execution_id=execution_id,
         columns=result.columns,
-        rows=[jsonable(row) for row in result.rows],
+        rows=result.rows,
         total_rows=result.total_rows,
         limit=limit,
     )
@@ -116,18 +107,13 @@ def execution_results_view(call: Call) -> schemas.ResultRows:
     errors=(409,),
 )
 def download_execution_view(call: Call) -> Response:
-    """The whole result as CSV, streamed; 409 before the run completes."""
-    execution_id = call.path["execution_id"]
-    chunks = result_csv(
-        session=call.session, actor=call.actor, store=call.store, execution_id=execution_id
+    """The whole result as CSV, streamed; 409 before the run completes or once its file
+    has expired."""
+    download = result_download(
+        session=call.session,
+        actor=call.actor,
+        store=call.store,
+        execution_id=call.path["execution_id"],
+        format="csv",
     )
-    try:  # read the first chunk now, so a missing file is an error, not a cut stream
-        first = next(chunks, "")
-    except FileNotFoundError:
-        raise Conflict("The run's result file is no longer available.") from None
-    body: Iterator[str] = chain([first], chunks)
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{execution_id}.csv"'},
-    )
+    return file_response(download)

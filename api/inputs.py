@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.pages import DEFAULT_LIMIT, MAX_LIMIT
+from services.paging import DEFAULT_LIMIT, MAX_LIMIT
 from services.reports import SORTABLE
 
 Frequency = Literal["once", "daily", "weekly", "monthly", "quarterly"]

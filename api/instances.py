@@ -7,10 +7,10 @@ import logging
 
 from api import inputs, schemas, source_schemas
 from api.errors import ApiError
-from api.routing import Call, Router, paginate
-from services.errors import DomainError
+from api.routing import Call, Router
+from services.errors import DomainError, SchemaUnavailable
 from services.instances import list_instances, metadata_options
-from services.source_checks import SchemaUnavailable, source_schema
+from services.source_checks import source_schema
 
 log = logging.getLogger(__name__)
 
@@ -23,14 +23,14 @@ router = Router("/report-builder", "instances")
 def list_instances_view(call: Call) -> schemas.InstanceList:
     """The instances the caller may run reports on (admins: all); never their URLs."""
     query = call.query_as(inputs.PageQuery)
-    items, total = paginate(
-        list_instances(session=call.session, actor=call.actor), query.page, query.limit
+    page = list_instances(
+        session=call.session, actor=call.actor, page=query.page, limit=query.limit
     )
     return schemas.InstanceList(
-        items=[schemas.Instance.model_validate(i) for i in items],
-        total=total,
-        page=query.page,
-        limit=query.limit,
+        items=[schemas.Instance.model_validate(i) for i in page.items],
+        total=page.total,
+        page=page.page,
+        limit=page.limit,
     )
 
 

@@ -9,7 +9,8 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from api.routing import ID_PATTERN, Endpoint
+from api.parsing import ID_PATTERN
+from api.routing import Endpoint
 from api.schemas import ErrorResponse
 
 #: Where component schemas live in the document.

@@ -9,8 +9,9 @@ from typing import Any
 
 from api import inputs, schemas
 from api.errors import field_errors
+from api.parsing import changes_of
 from api.ratelimit import BACKFILL_LIMIT, CREATE_REPORT_LIMIT, RUN_LIMIT
-from api.routing import Call, Router, changes_of
+from api.routing import Call, Router
 from services.backfills import (
     cancel_backfill,
     get_backfill,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from api import inputs, schemas
-from api.routing import Call, Router, changes_of
+from api.parsing import changes_of
+from api.routing import Call, Router
 from services.schedules import (
     create_schedule,
     delete_schedule,

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from api import inputs
-from api.routing import Call, Router, changes_of, paginate
+from api.parsing import changes_of
+from api.routing import Call, Router
 from api.source_schemas import (
     ConnectionCheck,
     CreateSourceBody,
@@ -37,15 +38,18 @@ def list_sources_view(call: Call) -> SourceList:
     """Every data source with its settings, the non-secret parts of its connection and the
     count of reports using it; never its password or URL. Admins only."""
     query = call.query_as(inputs.PageQuery)
-    sources = list_sources(
-        session=call.session, actor=call.actor, secret_key=call.settings.secret_key
-    )
-    items, total = paginate(sources, query.page, query.limit)
-    return SourceList(
-        items=[Source.model_validate(s) for s in items],
-        total=total,
+    page = list_sources(
+        session=call.session,
+        actor=call.actor,
+        secret_key=call.settings.secret_key,
         page=query.page,
         limit=query.limit,
+    )
+    return SourceList(
+        items=[Source.model_validate(s) for s in page.items],
+        total=page.total,
+        page=page.page,
+        limit=page.limit,
     )
 
 

@@ -12,8 +12,9 @@ from redis import Redis
 from api import inputs, schemas
 from api import template_schemas as authoring
 from api.errors import ApiError
+from api.parsing import changes_of
 from api.ratelimit import RUN_LIMIT
-from api.routing import Call, Router, changes_of, paginate
+from api.routing import Call, Router
 from services.executions import run_template
 from services.instances import get_instance
 from services.template_authoring import (
@@ -42,17 +43,20 @@ def list_templates_view(call: Call) -> schemas.TemplatePage:
     query = call.query_as(inputs.TemplatesQuery)
     if query.instance_id:  # a template runs anywhere; the filter only checks the instance
         get_instance(session=call.session, actor=call.actor, instance_id=query.instance_id)
-    found = list_templates(
-        session=call.session, actor=call.actor, search=query.search, category=query.category
-    )
-    if query.report_type:
-        found = [t for t in found if t.report_type == query.report_type]
-    items, total = paginate(found, query.page, query.limit)
-    return schemas.TemplatePage(
-        items=[schemas.TemplateSummary.model_validate(t) for t in items],
-        total=total,
+    page = list_templates(
+        session=call.session,
+        actor=call.actor,
+        search=query.search,
+        category=query.category,
+        report_type=query.report_type,
         page=query.page,
         limit=query.limit,
+    )
+    return schemas.TemplatePage(
+        items=[schemas.TemplateSummary.model_validate(t) for t in page.items],
+        total=page.total,
+        page=page.page,
+        limit=page.limit,
     )
 
 

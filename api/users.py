@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import webauth
-from api.routing import Call, Router, changes_of
+from api.parsing import changes_of
+from api.routing import Call, Router
 from api.user_schemas import (
     ChangePasswordBody,
     CreatedUserOut,

@@ -1,13 +1,10 @@
-"""Runs: request (validate, snapshot, pending row, enqueue after commit), list, cancel,
-and read results. The worker's side of a run is in services/run_worker.py."""
+"""Runs: request (validate, snapshot, pending row, enqueue after commit), list and read them.
+Results are read in services/run_results.py; the worker's side is services/run_lifecycle.py."""
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -34,10 +31,9 @@ from services.errors import (
 )
 from services.instances import get_instance
 from services.keys import by_id
-from services.pages import DEFAULT_LIMIT, Page, clamp
-from services.parameters import validate
+from services.paging import DEFAULT_LIMIT, Page, clamp
+from services.parameter_validation import validate
 from services.reports import get_report_row
-from services.results import ResultsStore
 from services.runtime import enqueue_execution
 from services.templates import definitions_of, get_template_row, today_in
 from services.users import Actor
@@ -53,8 +49,6 @@ from services.windows import (
 log = logging.getLogger(__name__)
 
 ACTIVE_STATUSES = ("pending", "running")
-#: Most rows a result preview returns.
-MAX_PREVIEW_ROWS = 1_000
 
 
 @dataclass(frozen=True)
@@ -418,75 +412,3 @@ def new_report_run(
         user_uuid=actor.id,
         report=report,
     )
-
-
-@dataclass(frozen=True)
-class ResultPreview:
-    columns: list[str]
-    rows: list[dict[str, Any]]
-    total_rows: int
-
-
-def _completed(session: Session, actor: Actor, execution_id: str) -> ReportExecution:
-    execution = get_execution_row(session=session, actor=actor, execution_id=execution_id)
-    if execution.status != "completed" or not execution.output_location:
-        raise Conflict(f"The run has no result: it is {execution.status}.")
-    return execution
-
-
-def preview_result(
-    *, session: Session, actor: Actor, store: ResultsStore, execution_id: str, limit: int = 100
-) -> ResultPreview:
-    """The first `limit` rows, as JSON-ready dicts."""
-    execution = _completed(session, actor, execution_id)
-    assert execution.output_location is not None
-    limit = max(1, min(limit, MAX_PREVIEW_ROWS))
-    table = store.read_table(execution.output_location, limit=limit)
-    return ResultPreview(
-        columns=table.column_names,
-        rows=[{k: _jsonable(v) for k, v in row.items()} for row in table.to_pylist()],
-        total_rows=int(execution.row_count or 0),
-    )
-
-
-def result_csv(
-    *, session: Session, actor: Actor, store: ResultsStore, execution_id: str
-) -> Iterator[str]:
-    """The whole result as CSV text, streamed batch by batch."""
-    execution = _completed(session, actor, execution_id)
-    assert execution.output_location is not None
-    location = execution.output_location
-
-    def generate() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        header_written = False
-        for batch in store.iter_batches(location):
-            if not header_written:
-                writer.writerow(batch.schema.names)
-                header_written = True
-            for row in batch.to_pylist():
-                writer.writerow([_csv_value(v) for v in row.values()])
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-
-    return generate()
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, float) and value != value:  # NaN
-        return None
-    if isinstance(value, bytes):
-        return value.hex()
-    return value
-
-
-def _csv_value(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value

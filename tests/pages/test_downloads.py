@@ -9,9 +9,9 @@ import pytest
 from flask.testing import FlaskClient
 
 from db.session import session_scope
-from services.executions import run_report
+from services.executions import get_execution, run_report
 from services.users import Actor
-from tests.pages.conftest import UiWorld
+from tests.factories import UiWorld
 from webauth import session_values
 
 
@@ -88,3 +88,40 @@ def test_a_dashboard_exports_its_combined_data(ui: UiWorld, completed: str, fmt:
         .status_code
         == 404
     )
+
+
+def test_an_expired_result_answers_409_alike_from_the_browser_route_and_the_api(
+    ui: UiWorld, completed: str
+) -> None:
+    with session_scope(ui.session_factory) as session:
+        execution = get_execution(session=session, actor=ui.owner, execution_id=completed)
+    assert execution.output_location is not None
+    assert ui.store.delete(execution.output_location)
+    client = _client(ui, ui.owner)
+
+    browser = [client.get(f"/download/executions/{completed}.{fmt}") for fmt in ("csv", "xlsx")]
+    api = [
+        client.get(f"/api/report-builder/executions/{completed}/{what}")
+        for what in ("download", "results")
+    ]
+
+    assert [r.status_code for r in browser + api] == [409] * 4
+    said = [r.text for r in browser] + [r.get_json()["error"]["message"] for r in api]
+    assert said == ["The run's result file is no longer available."] * 4
+
+
+def test_a_run_without_a_result_answers_alike_from_the_browser_route_and_the_api(
+    ui: UiWorld,
+) -> None:
+    with session_scope(ui.session_factory) as session:
+        pending = run_report(
+            session=session, redis=None, actor=ui.owner, report_id=ui.report.report_id
+        )
+    client = _client(ui, ui.owner)
+
+    browser = client.get(f"/download/executions/{pending.execution_id}.xlsx")
+    api = client.get(f"/api/report-builder/executions/{pending.execution_id}/download")
+
+    assert (browser.status_code, api.status_code) == (409, 409)
+    assert browser.text == api.get_json()["error"]["message"]
+    assert browser.text == "The run has no result: it is pending."

@@ -1,5 +1,5 @@
-"""Dashboards: lists with favorites first, data combined from the newest completed run of
-each time window, stars, exports; visibility follows the report."""
+"""Dashboards: lists with favorites first, their data (assembled as
+tests/services/test_dashboard_data.py shows), stars, exports; visibility follows the report."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from services.dashboards import (
 from services.errors import DashboardNotFound, ParameterError
 from services.reports import ReportInfo, create_report, get_report_row
 from services.results import ResultsStore
-from tests.services.conftest import World
+from tests.factories import World
 
 T0 = datetime(2024, 3, 4, tzinfo=UTC)
 
@@ -104,43 +104,7 @@ def test_data_combines_the_newest_completed_run_of_each_window(
     assert (dashboard.report_id, dashboard.instance_id) == (report.report_id, "wh")
 
 
-def test_a_run_overlapping_newer_ones_is_left_out_so_no_day_counts_twice(
-    session: Session, world: World, store: ResultsStore
-) -> None:
-    report = _report(session, world)
-    # An older 28-day run, then two newer weekly segments inside it, and one more week
-    # the 28 days do not reach.
-    _run(session, store, report, start_day=0, days=28, table=_numbers(100), finished_minutes=1)
-    _run(session, store, report, start_day=7, table=_numbers(7), finished_minutes=5)
-    _run(session, store, report, start_day=14, table=_numbers(14), finished_minutes=6)
-    _run(session, store, report, start_day=28, table=_numbers(28), finished_minutes=0)
-    assert report.dashboard_id is not None
-
-    data = get_dashboard(
-        session=session, actor=world.owner, store=store, dashboard_id=report.dashboard_id
-    ).data
-
-    assert [row["x"] for row in data.rows] == [7, 14, 28]
-
-
-def test_segments_with_different_columns_are_stacked_with_nulls(
-    session: Session, world: World, store: ResultsStore
-) -> None:
-    report = _report(session, world)
-    _run(session, store, report, start_day=0, table=_numbers(1))
-    wider = pa.table({"x": pa.array([2], type=pa.int32()), "label": ["two"]})
-    _run(session, store, report, start_day=7, table=wider)
-    assert report.dashboard_id is not None
-
-    data = get_dashboard(
-        session=session, actor=world.owner, store=store, dashboard_id=report.dashboard_id
-    ).data
-
-    assert data.columns == ["x", "window_start", "window_end", "label"]
-    assert [(row["x"], row["label"]) for row in data.rows] == [(1, None), (2, "two")]
-
-
-def test_a_row_cap_keeps_the_newest_windows(
+def test_a_row_cap_keeps_the_newest_windows_and_says_the_data_is_cut(
     session: Session, world: World, store: ResultsStore
 ) -> None:
     report = _report(session, world)
@@ -166,35 +130,6 @@ def test_a_row_cap_keeps_the_newest_windows(
             dashboard_id=report.dashboard_id,
             max_rows=0,
         )
-
-
-def test_a_missing_result_file_is_left_out(
-    session: Session, world: World, store: ResultsStore
-) -> None:
-    report = _report(session, world)
-    lost = _run(session, store, report, start_day=0, table=_numbers(1))
-    _run(session, store, report, start_day=7, table=_numbers(2))
-    assert lost.output_location is not None and report.dashboard_id is not None
-    store.delete(lost.output_location)
-
-    data = get_dashboard(
-        session=session, actor=world.owner, store=store, dashboard_id=report.dashboard_id
-    ).data
-
-    assert [row["x"] for row in data.rows] == [2]
-
-
-def test_a_dashboard_without_runs_has_only_the_window_columns(
-    session: Session, world: World, store: ResultsStore
-) -> None:
-    report = _report(session, world)
-    assert report.dashboard_id is not None
-
-    data = get_dashboard(
-        session=session, actor=world.owner, store=store, dashboard_id=str(report.dashboard_id)
-    ).data
-
-    assert (data.columns, data.rows, data.run_count) == (["window_start", "window_end"], [], 0)
 
 
 def test_favorites_come_first_newest_star_first_and_stars_are_idempotent(
