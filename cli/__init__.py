@@ -47,7 +47,7 @@ def require_redis(settings: Settings) -> str:
     """REDIS_URL, else the embedded server of a `reportbuilder run` going on this DATA_DIR."""
     if settings.redis_url is not None:
         return settings.redis_url
-    from workers.supervisor import running_embedded_url
+    from cli.supervisor import running_embedded_url
 
     embedded = running_embedded_url(settings.data_dir)
     if embedded is None:

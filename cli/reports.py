@@ -92,10 +92,12 @@ def acting(settings: Settings) -> Iterator[tuple[Session, Actor]]:
 
 @contextmanager
 def acting_in(sessions: sessionmaker[Session]) -> Iterator[tuple[Session, Actor]]:
-    """A session from `sessions`, and the command's own account."""
+    """A session from `sessions` that commits when the block ends, and the command's own
+    account."""
+    from db.session import session_scope
     from services.users import system_actor
 
-    with sessions() as session:
+    with session_scope(sessions) as session:
         yield session, system_actor(session=session)
 
 
@@ -152,7 +154,7 @@ def _report_json(report: ReportInfo) -> dict[str, Any]:
 @json_option
 def list_command(as_json: bool) -> None:
     """List the reports, most recently changed first."""
-    from services.pages import MAX_LIMIT
+    from services.paging import MAX_LIMIT
     from services.reports import list_reports
 
     with failures_as_json(as_json), acting(cli_settings()) as (session, actor):

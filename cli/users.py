@@ -91,8 +91,8 @@ def create_user_command(
 ) -> None:
     """Create a user of the web app and the API."""
     from db.session import session_scope
-    from services.errors import InstanceNotFound, ParameterError
-    from services.users import SYSTEM_EMAIL, UserExists, create_user
+    from services.errors import InstanceNotFound, ParameterError, UserExists
+    from services.users import SYSTEM_EMAIL, create_user
 
     if password is not None and no_password:
         raise click.UsageError("--password and --no-password exclude each other.")
@@ -131,7 +131,8 @@ def create_token_command(email: str) -> None:
     `TOKEN=$(reportbuilder create-token ana@example.com)` works.
     """
     from db.session import session_scope
-    from services.users import SYSTEM_EMAIL, UserNotFound, create_api_token
+    from services.errors import UserNotFound
+    from services.users import SYSTEM_EMAIL, create_api_token
 
     if email.strip().lower() == SYSTEM_EMAIL:
         raise InputError(f"{SYSTEM_EMAIL} is the command's own account; it has no API token.")

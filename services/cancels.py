@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from db.models import ReportDefinition, ReportExecution
 from db.session import rowcount
 from services.access import require_runner
-from services.backfills import release_held
+from services.backfill_progress import release_held
 from services.errors import Conflict, PermissionDenied
 from services.executions import ACTIVE_STATUSES, ExecutionInfo, execution_info, get_execution_row
 from services.run_events import record_run_end
@@ -27,7 +27,8 @@ def cancel_execution(
     """Cancel the pending or running execution `execution_id`, and only that one.
 
     A cancelled backfill segment ends that segment alone: the backfill goes on with its
-    other segments, and its status is recounted when they have all ended.
+    other segments, and its status is recounted when they have all ended. Commits before
+    the job leaves the queue, so a worker that picks it up meanwhile sees it cancelled.
     """
     execution = get_execution_row(session=session, actor=actor, execution_id=execution_id)
     require_runner(actor)
@@ -53,7 +54,6 @@ def cancel_execution(
         )
     )
     if not changed:
-        session.commit()
         raise Conflict(f"The run has already ended ({execution.status}).")
     session.refresh(execution)
     record_run_end(session, execution)

@@ -33,6 +33,30 @@ class ExecutionNotFound(NotFound):
     kind = "execution"
 
 
+class UserNotFound(NotFound):
+    kind = "user"
+
+
+class ScheduleNotFound(NotFound):
+    kind = "schedule"
+
+
+class BackfillNotFound(NotFound):
+    kind = "backfill"
+
+
+class PreviewNotFound(NotFound):
+    kind = "preview"
+
+
+class JobNotFound(NotFound):
+    kind = "job"
+
+
+class DashboardNotFound(NotFound):
+    kind = "dashboard"
+
+
 class PermissionDenied(DomainError):
     """The caller may see the object but not do this to it (e.g. a viewer asking to run)."""
 
@@ -63,5 +87,55 @@ class Conflict(DomainError):
     in progress, cancelling what has already ended)."""
 
 
-class DashboardNotFound(NotFound):
-    kind = "dashboard"
+class ResultUnavailable(Conflict):
+    """A run has no result to read: it has not completed, or its file has expired."""
+
+
+class UserExists(Conflict):
+    """An account with this e-mail address exists already."""
+
+
+class LastAdmin(Conflict):
+    """The change would leave no active admin who can sign in."""
+
+
+class SetupDone(Conflict):
+    """A user exists already: the first-run setup is closed for good."""
+
+    def __init__(self) -> None:
+        super().__init__("Setup is done: an admin exists already. Sign in instead.")
+
+
+class SecretError(DomainError):
+    """A stored secret cannot be read with this SECRET_KEY."""
+
+
+class MetadataUnavailable(DomainError):
+    """The instance could not answer a metadata query (down, slow, or a broken query)."""
+
+
+class SchemaUnavailable(DomainError):
+    """The source could not be asked for its tables (down, slow, or no access)."""
+
+
+class InvalidResultLocation(ValueError):
+    """A result location is malformed or would point outside the results store.
+
+    Not a DomainError: locations come from our own rows, so this is a fault, not user input.
+    """
+
+
+class EngineError(Exception):
+    """The engine refused or failed the query; the message is the engine's, made readable.
+
+    Not a DomainError: each caller says what an engine's failure means (a failed run, a
+    preview's error, an unavailable schema).
+    """
+
+
+class QueryTimeout(EngineError):
+    """The query ran past the instance's statement timeout and was stopped."""
+
+
+class QueryCancelled(EngineError):
+    """Someone cancelled the query while it ran."""

@@ -6,7 +6,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Select, select
@@ -15,10 +15,11 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session
 
 from db.models import ENGINES, MAX_LOOKBACK_DAYS, Instance, InstanceAccess
-from services.engines import Engine, EngineError, make_engine
-from services.errors import DomainError, InstanceNotFound, ParameterError
+from services.engines import Engine, make_engine
+from services.errors import EngineError, InstanceNotFound, MetadataUnavailable, ParameterError
 from services.keys import by_id
-from services.parameters import Option, ParameterDefinition
+from services.paging import DEFAULT_LIMIT, Page, fetch_page
+from services.parameter_types import Option, ParameterDefinition
 from services.secrets import decrypt_url, encrypt_url
 from services.sql_templates import render
 from services.users import Actor
@@ -35,10 +36,6 @@ _URL_SCHEMES = {
 MAX_METADATA_OPTIONS = 200
 #: Seconds a metadata query may take: a form waits for it.
 METADATA_TIMEOUT_S = 15
-
-
-class MetadataUnavailable(DomainError):
-    """The instance could not answer a metadata query (down, slow, or a broken query)."""
 
 
 #: Metadata queries bind the user's search text as `{{ search }}`.
@@ -139,9 +136,28 @@ def accessible(statement: Select[Any], actor: Actor) -> Select[Any]:
     return statement.where(Instance.id.in_(granted))
 
 
-def list_instances(*, session: Session, actor: Actor) -> list[InstanceInfo]:
-    statement = accessible(select(Instance).where(Instance.is_active), actor)
-    return [info_of(i) for i in session.scalars(statement.order_by(Instance.name))]
+@overload
+def list_instances(
+    *, session: Session, actor: Actor, page: None = None, limit: int = DEFAULT_LIMIT
+) -> list[InstanceInfo]: ...
+
+
+@overload
+def list_instances(
+    *, session: Session, actor: Actor, page: int, limit: int = DEFAULT_LIMIT
+) -> Page[InstanceInfo]: ...
+
+
+def list_instances(
+    *, session: Session, actor: Actor, page: int | None = None, limit: int = DEFAULT_LIMIT
+) -> list[InstanceInfo] | Page[InstanceInfo]:
+    """Active instances `actor` may use, by name; all, or with `page`, one page and the total."""
+    statement = accessible(select(Instance).where(Instance.is_active), actor).order_by(
+        Instance.name, Instance.instance_id
+    )
+    if page is None:
+        return [info_of(i) for i in session.scalars(statement)]
+    return fetch_page(session, statement, page=page, limit=limit, item=lambda row: info_of(row[0]))
 
 
 def get_instance(*, session: Session, actor: Actor, instance_id: str) -> Instance:

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import Instance, ReportDataCollection, ReportExecution
-from services.backfills import BACKFILL_ENDED, refresh_collection, release_held
+from services.backfill_progress import BACKFILL_ENDED, refresh_collection, release_held
 from services.notifications import notify_run_end
 from services.run_events import notify_backfill_if_ended, record_run_end
 from services.runtime import enqueue_execution

@@ -6,7 +6,8 @@ turns raw values into a `RunPlan` (field errors for everything it cannot read),
 `create_report_with_plan` makes a report together with its plan, and `apply_plan` gives an
 existing report a run now, a new or changed schedule, or a backfill. Every step only
 flushes; the plan commits once at the end, so when any part is refused nothing is created.
-Runs are queued after that commit.
+Runs are queued after that commit, so that a worker finds their rows (DESIGN.md,
+Transactions); `edit_report` queues nothing and leaves the commit to its caller.
 """
 
 from __future__ import annotations
@@ -21,15 +22,9 @@ from redis import Redis
 from sqlalchemy.orm import Session
 
 from db.models import ReportExecution
-from services.backfills import (
-    BackfillInfo,
-    BackfillPlanInfo,
-    get_backfill,
-    plan_backfill,
-    plan_segments,
-    release_held,
-    start_backfill,
-)
+from services.backfill_plans import BackfillPlanInfo, plan_backfill, plan_segments
+from services.backfill_progress import release_held
+from services.backfills import BackfillInfo, get_backfill, start_backfill
 from services.cron import describe_cron
 from services.errors import ParameterError, ValidationFailed
 from services.executions import ExecutionInfo, execution_info, new_report_run, submit
@@ -43,12 +38,12 @@ from services.plan_values import (
     read_plan,
 )
 from services.reports import ReportInfo, create_report, get_report, get_report_row, update_report
+from services.schedule_tick import period_window
 from services.schedules import (
     PreviewRun,
     ScheduleInfo,
     create_schedule,
     delete_schedule,
-    period_window,
     preview,
     report_schedule,
     update_schedule,
@@ -118,7 +113,6 @@ def create_report_with_plan(
             frequency=_frequency(plan),
             timezone=zone_name,
             notification_emails=notification_emails,
-            commit=False,
         )
         parts = _apply(session, actor, report.report_id, plan, triggered_by)
         session.commit()
@@ -162,21 +156,17 @@ def edit_report(
     remove_schedule: bool = False,
 ) -> PlanOutcome:
     """Change name, description, parameters and recipients, and the schedule (changed,
-    added or removed), in one transaction."""
+    added or removed), all or nothing; nothing is queued, so the caller commits."""
     try:
-        report = update_report(
-            session=session, actor=actor, report_id=report_id, changes=changes, commit=False
-        )
+        report = update_report(session=session, actor=actor, report_id=report_id, changes=changes)
         parts = _Parts()
         if remove_schedule:
             current = report_schedule(session=session, actor=actor, report_id=report.report_id)
             if current is not None:
-                delete_schedule(
-                    session=session, actor=actor, schedule_id=current.schedule_id, commit=False
-                )
+                delete_schedule(session=session, actor=actor, schedule_id=current.schedule_id)
         elif schedule is not None:
             parts = _apply(session, actor, report.report_id, RunPlan(schedule=schedule))
-        session.commit()
+        session.flush()
     except Exception:
         session.rollback()
         raise
@@ -372,7 +362,6 @@ def _put_schedule(
             cron_expression=cron,
             timezone=plan.timezone,
             is_paused=plan.paused,
-            commit=False,
         )
     return update_schedule(
         session=session,
@@ -384,7 +373,6 @@ def _put_schedule(
             "timezone": plan.timezone,
             "is_paused": plan.paused,
         },
-        commit=False,
     )
 
 

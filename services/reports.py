@@ -36,8 +36,8 @@ from services.dashboards import create_dashboard_for_report
 from services.errors import ParameterError, ReportNotFound, ValidationFailed
 from services.instances import get_instance
 from services.keys import by_id, uuid_match
-from services.pages import DEFAULT_LIMIT, Page, clamp
-from services.parameters import validate
+from services.paging import DEFAULT_LIMIT, Page, clamp
+from services.parameter_validation import validate
 from services.templates import definitions_of, escape_like, get_template_row, today_in
 from services.users import Actor
 
@@ -277,12 +277,8 @@ def create_report(
     frequency: str = "once",
     timezone: str = "UTC",
     notification_emails: Iterable[str] = (),
-    commit: bool = True,
 ) -> ReportInfo:
-    """Create a report and its dashboard, generated from the template's report_config.
-
-    `commit=False` only flushes: the caller's unit of work commits (see report_plans).
-    """
+    """Create a report and its dashboard, generated from the template's report_config."""
     require_runner(actor)
     name = check_name(name)
     if frequency not in FREQUENCIES:
@@ -308,7 +304,7 @@ def create_report(
         dashboard_uuid=dashboard.id,
     )
     session.add(report)
-    session.commit() if commit else session.flush()
+    session.flush()
     return get_report(session=session, actor=actor, report_id=report.report_id)
 
 
@@ -338,7 +334,6 @@ def update_report(
     actor: Actor,
     report_id: str,
     changes: dict[str, Any],
-    commit: bool = True,
 ) -> ReportInfo:
     report = get_report_row(session=session, actor=actor, report_id=report_id)
     require_editor(actor, report)
@@ -365,7 +360,7 @@ def update_report(
         report.notification_emails = _check_emails(changes["notification_emails"] or [])
     if "is_active" in changes:
         report.is_active = bool(changes["is_active"])
-    session.commit() if commit else session.flush()
+    session.flush()
     return get_report(session=session, actor=actor, report_id=report.report_id)
 
 
@@ -386,4 +381,4 @@ def delete_report(*, session: Session, actor: Actor, report_id: str) -> None:
         dashboard = session.get(Dashboard, dashboard_uuid)
         if dashboard is not None:
             session.delete(dashboard)
-    session.commit()
+    session.flush()

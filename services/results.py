@@ -19,6 +19,8 @@ from types import TracebackType
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from services.errors import InvalidResultLocation
+
 #: Folder (key prefix) of execution results inside the store.
 EXECUTIONS_PREFIX = "executions"
 #: Every location ends with this suffix; nothing else is ever read or deleted.
@@ -28,10 +30,6 @@ READ_BATCH_ROWS = 10_000
 
 _SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 _EXECUTION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
-
-
-class InvalidResultLocation(ValueError):
-    """A result location is malformed or would point outside the results store."""
 
 
 @dataclass(frozen=True)

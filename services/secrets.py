@@ -11,16 +11,12 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.fernet import Fernet, InvalidToken
 
-from services.errors import DomainError
+from services.errors import SecretError
 
 #: Prefix that makes an API token recognisable in logs and secret scanners.
 TOKEN_PREFIX = "rbt_"
 
 _password_hasher = PasswordHasher()
-
-
-class SecretError(DomainError):
-    """A stored secret cannot be read with this SECRET_KEY."""
 
 
 def _fernet(secret_key: str) -> Fernet:

@@ -16,10 +16,16 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session
 
 from services.data_sources import merged_url, new_url, require_admin
-from services.engines import EngineError, make_engine
-from services.errors import DomainError, ValidationFailed
+from services.engines import make_engine
+from services.errors import (
+    DomainError,
+    EngineError,
+    SchemaUnavailable,
+    SecretError,
+    ValidationFailed,
+)
 from services.instances import get_instance
-from services.secrets import SecretError, decrypt_url
+from services.secrets import decrypt_url
 from services.source_connections import DEFAULT_PORTS
 from services.users import Actor
 
@@ -217,10 +223,6 @@ def source_schema(
             f"The schema cannot be read now: {readable_error(instance.engine, url, error)}"
         ) from None
     return SourceSchema(instance_id=instance.instance_id, tables=tables, truncated=truncated)
-
-
-class SchemaUnavailable(DomainError):
-    """The source could not be asked for its tables (down, slow, or no access)."""
 
 
 def _tables(batches: Iterator[pa.RecordBatch]) -> tuple[tuple[Table, ...], bool]:

@@ -55,7 +55,7 @@ def create_template(
     preview_columns: Sequence[str] | None = None,
     dialect: Dialect | None = None,
 ) -> TemplateDetail:
-    """A new, unpublished template at version 1, owned by `actor`. Commits."""
+    """A new, unpublished template at version 1, owned by `actor`."""
     _require_author(actor)
     unknown = sorted(set(values) - {"template_id", *UPDATABLE})
     if unknown:
@@ -75,7 +75,7 @@ def create_template(
     apply_content(template, content)
     session.add(template)
     record_version(session=session, template=template, created_by=actor.id)
-    session.commit()
+    session.flush()
     return get_template(session=session, template_id=template_id, actor=actor)
 
 
@@ -89,8 +89,7 @@ def update_template(
     dialect: Dialect | None = None,
 ) -> TemplateDetail:
     """Change a template its author or an admin may edit; a change to what it runs (SQL,
-    parameters, report type, widgets, form hints, freshness, windowed) saves a new version.
-    Commits."""
+    parameters, report type, widgets, form hints, freshness, windowed) saves a new version."""
     template = _editable(session, actor, template_id)
     unknown = sorted(set(changes) - set(UPDATABLE))
     if unknown:
@@ -112,12 +111,12 @@ def update_template(
         setattr(template, name, value)
     if content is not None:
         save_content(session=session, template=template, content=content, created_by=actor.id)
-    session.commit()
+    session.flush()
     return get_template(session=session, template_id=template.template_id, actor=actor)
 
 
 def delete_template(*, session: Session, actor: Actor, template_id: str) -> None:
-    """Delete a template no report uses; its versions go with it. Commits."""
+    """Delete a template no report uses; its versions go with it."""
     template = _editable(session, actor, template_id)
     reports = session.scalar(
         select(func.count())
@@ -139,21 +138,21 @@ def delete_template(*, session: Session, actor: Actor, template_id: str) -> None
             "it stays so that they can still be read."
         )
     session.delete(template)
-    session.commit()
+    session.flush()
 
 
 def publish_template(
     *, session: Session, actor: Actor, template_id: str, published: bool = True
 ) -> TemplateDetail:
     """Make a template visible to everyone (or, `published=False`, to its author and admins
-    again). Admins only. Commits."""
+    again). Admins only."""
     if not actor.is_admin:
         raise PermissionDenied("Only an admin can publish a template.")
     template = get_template_row(session=session, template_id=template_id, actor=actor)
     if template.owner_uuid is None:
         raise PermissionDenied("Library templates are always published.")
     template.is_public = published
-    session.commit()
+    session.flush()
     return get_template(session=session, template_id=template.template_id, actor=actor)
 
 

@@ -18,12 +18,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models import ROLES, Instance, InstanceAccess, User
-from services.errors import Conflict, ParameterError, PermissionDenied
+from services.errors import LastAdmin, ParameterError, PermissionDenied, UserNotFound
 from services.secrets import hash_api_token, hash_password, verify_password
 from services.users import (
     SYSTEM_EMAIL,
     Actor,
-    UserNotFound,
     actor_of,
     check_password,
     create_user,
@@ -38,10 +37,6 @@ LINK_LIFETIME = timedelta(hours=72)
 MAX_NAME_LENGTH = 200
 #: The roles a user may have, most powerful first (for pickers).
 ROLE_NAMES: tuple[str, ...] = tuple(ROLES)
-
-
-class LastAdmin(Conflict):
-    """The change would leave no active admin who can sign in."""
 
 
 @dataclass(frozen=True)

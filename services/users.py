@@ -14,7 +14,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.models import ROLES, Instance, InstanceAccess, User
-from services.errors import DomainError, InstanceNotFound, NotFound, ParameterError
+from services.errors import (
+    InstanceNotFound,
+    ParameterError,
+    UserExists,
+    UserNotFound,
+)
 from services.secrets import hash_api_token, hash_password, new_api_token, verify_password
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}$")
@@ -29,14 +34,6 @@ PASSWORD_RULES = (
     f"At least {MIN_PASSWORD_LENGTH} characters, not your e-mail address, "
     "and not one character repeated."
 )
-
-
-class UserNotFound(NotFound):
-    kind = "user"
-
-
-class UserExists(DomainError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -194,7 +191,11 @@ def session_user(
 
 
 def system_actor(*, session: Session) -> Actor:
-    """The command line's own admin account, created on first use (no password, no token)."""
+    """The command line's own admin account, created on first use (no password, no token).
+
+    Commits the new account at once: when another process creates it first, the rollback
+    that follows must discard nothing of the caller's work.
+    """
     user = session.scalar(select(User).where(User.email == SYSTEM_EMAIL))
     if user is None:
         try:
