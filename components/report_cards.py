@@ -21,14 +21,15 @@ from components.progress import create_backfill_progress, create_segment_grid, c
 from components.status import create_status_badge, status_color, status_label
 from services.backfills import BackfillInfo
 from services.errors import DomainError
-from services.executions import ExecutionInfo, ResultPreview, get_execution, preview_result
+from services.executions import ExecutionInfo, get_execution
+from services.run_results import ResultPreview, preview_result
 from services.schedules import PreviewRun, ScheduleInfo
 from services.users import Actor
 from webcontext import db_session, results_store
 
 #: Rows of the latest result shown on the page; the downloads have them all.
 PREVIEW_ROWS = 50
-#: Where a run's result is downloaded (a Flask route in app.py).
+#: Where a run's result is downloaded (a Flask route in downloads.py).
 DOWNLOAD_PATH = "/download/executions"
 #: Older backfills listed under the latest one.
 OLDER_BACKFILLS_SHOWN = 5

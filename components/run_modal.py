@@ -1,14 +1,12 @@
-"""RunReportModal: four steps, Parameters → Run type → Review → Submit.
+"""RunReportModal's layout: four steps, Parameters → Run type → Review → Submit.
 
-The layout, the step logic and the plain words of the review live here as plain
-functions; the page's callbacks call the services and hand the results to them.
+Which step shows is components.run_steps'; what the review says is components.plan_words';
+the page's callbacks (pages/_builder_modal.py, pages/_builder_steps.py) fill it in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Sequence
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -17,9 +15,7 @@ from dash.development.base_component import Component
 
 from components.ids import lookback_preset_id, page_id
 from components.navbar import create_icon
-from components.schedule_form import create_schedule_fields, format_run
-from services.report_plans import PlanCheck, RunPlan, schedule_words
-from services.windows import Window
+from components.schedule_form import create_schedule_fields
 
 STEPS = ("Parameters", "Run type", "Review", "Submit")
 #: Ids of the four step panes, in order.
@@ -44,14 +40,6 @@ SEGMENT_TYPES = (
 #: One-click lookbacks (days, label): "6 months" is the common weekly-report backfill.
 LOOKBACK_PRESETS = ((28, "4 weeks"), (84, "12 weeks"), (182, "6 months"), (365, "1 year"))
 DEFAULT_LOOKBACK_DAYS = 182
-
-
-def format_day(day: date) -> str:
-    """ "Mon 3 Feb 2025"."""
-    return f"{day:%a} {day.day} {day:%b %Y}"
-
-
-# --- layout ------------------------------------------------------------------------------
 
 
 def create_run_modal() -> dbc.Modal:
@@ -289,158 +277,6 @@ def create_backfill_section() -> dbc.Card:
         ),
         class_name="mb-3",
     )
-
-
-# --- step logic --------------------------------------------------------------------------
-
-
-def hidden_unless(shown: bool, base: str = "") -> str:
-    return base if shown else f"{base} d-none".strip()
-
-
-@dataclass(frozen=True)
-class StepView:
-    """What shows at a step: the panes, the footer buttons, and the cancel button's label."""
-
-    panes: tuple[str, ...]
-    back: str
-    next: str
-    submit: str
-    cancel_label: str
-
-
-def step_view(step: int) -> StepView:
-    step = max(FIRST_STEP, min(step, SUBMIT_STEP))
-    return StepView(
-        panes=tuple(hidden_unless(number == step) for number in range(1, len(STEPS) + 1)),
-        back=hidden_unless(FIRST_STEP < step < SUBMIT_STEP, BUTTON_CLASS),
-        next=hidden_unless(step < REVIEW_STEP, BUTTON_CLASS),
-        submit=hidden_unless(step == REVIEW_STEP, BUTTON_CLASS),
-        cancel_label="Close" if step == SUBMIT_STEP else "Cancel",
-    )
-
-
-def section_classes(run_type: str | None, with_backfill: bool) -> tuple[str, str]:
-    """Classes of the recurring section and the backfill section."""
-    recurring = run_type == "recurring"
-    backfill = run_type == "backfill" or (recurring and bool(with_backfill))
-    return hidden_unless(recurring), hidden_unless(backfill)
-
-
-def raw_plan(
-    run_type: str | None,
-    schedule: Mapping[str, Any],
-    run_now: bool | None,
-    with_backfill: bool | None,
-    segment: str | None,
-    lookback: Any,
-) -> dict[str, Any]:
-    """Step 2's choices in the shape `report_plans.read_plan` reads: once = a run now;
-    on a schedule (maybe with a run now and a backfill); a backfill."""
-    backfill = {"segment": segment, "lookback_days": lookback}
-    if run_type == "recurring":
-        return {
-            "schedule": dict(schedule),
-            "run_now": {} if run_now else None,
-            "backfill": backfill if with_backfill else None,
-        }
-    if run_type == "backfill":
-        return {"backfill": backfill}
-    return {"run_now": {}}
-
-
-# --- plain words --------------------------------------------------------------------------
-
-
-def describe_freshness(freshest: date, *, data_lag_days: int, min_data_age_days: int) -> str:
-    """Why the data stops where it does, in the user's words."""
-    day = format_day(freshest)
-    lag = f"{data_lag_days} day{'s' if data_lag_days != 1 else ''}"
-    if min_data_age_days > data_lag_days:
-        return (
-            f"Data is complete up to {day} because this template waits "
-            f"{min_data_age_days} days for conversions to be credited "
-            f"(this instance's data arrives {lag} late)."
-        )
-    if data_lag_days >= 1:
-        return f"Data is complete up to {day} because this instance's data arrives {lag} late."
-    return f"Data is complete up to {day}: today's data is never complete."
-
-
-def segment_noun(segment_type: str) -> str:
-    return {value: noun for value, _, noun in SEGMENT_TYPES}.get(segment_type, segment_type)
-
-
-def describe_segments(window: Window, count: int, segment_type: str) -> str:
-    """ "182 days, Mon 5 Aug 2024 to Sun 2 Feb 2025: 27 weekly segments." """
-    return (
-        f"{window.days} days, {format_day(window.start)} to {format_day(window.last_day)}: "
-        f"{count} {segment_noun(segment_type)} segment{'s' if count != 1 else ''}."
-    )
-
-
-@dataclass(frozen=True)
-class PlanFacts:
-    """What the review states besides the plan: names and limits."""
-
-    report_name: str
-    template_name: str
-    instance_name: str
-    max_concurrency: int = 1
-    freshness: str = ""
-
-
-def covered(plan: RunPlan, check: PlanCheck) -> str:
-    """What one scheduled run covers, in words: "the previous 7 days", "the previous month"."""
-    window = check.schedule_window
-    frequency = plan.schedule.frequency if plan.schedule else None
-    if frequency in {"monthly", "quarterly"}:
-        return "the previous month" if frequency == "monthly" else "the previous 3 months"
-    if window is None:
-        return "its period"
-    if window.days == 1:
-        return "the previous day"
-    return f"the previous {window.days} days"
-
-
-def describe_plan(plan: RunPlan, check: PlanCheck, facts: PlanFacts) -> list[str]:
-    """Everything that will happen on Submit, one sentence each, in order; the windows are
-    the ones the runs will use (data lag included)."""
-    sentences = [
-        f"Create the report “{facts.report_name}” from the template {facts.template_name} "
-        f"on {facts.instance_name}, with its own dashboard."
-    ]
-    if plan.schedule is not None:
-        first = check.first_runs[0] if check.first_runs else None
-        when = schedule_words(plan.schedule)
-        first_text = (
-            f"; the first run is {format_run(first, plan.schedule.timezone)[0]}" if first else ""
-        )
-        sentences.append(
-            f"Run it on its schedule: {when[:1].lower()}{when[1:]}{first_text}. "
-            f"Each run covers {covered(plan, check)} of complete data."
-        )
-    if check.run_window is not None:
-        window = check.run_window
-        also = "Also run it once now" if plan.schedule is not None else "Run it once now"
-        sentences.append(
-            f"{also}, over {window.days} days of complete data "
-            f"({format_day(window.start)} to {format_day(window.last_day)})."
-        )
-    if check.backfill is not None:
-        backfill = check.backfill
-        count = len(backfill.to_create)
-        days = (backfill.end_date - backfill.start_date).days + 1
-        sentences.append(
-            f"Backfill {days} days ({format_day(backfill.start_date)} to "
-            f"{format_day(backfill.end_date)}) in {count} "
-            f"{segment_noun(backfill.segment_type)} segment{'s' if count != 1 else ''}, "
-            f"one run each; at most {facts.max_concurrency} run at the same time on this instance."
-        )
-    if facts.freshness:
-        sentences.append(facts.freshness)
-    sentences.append("Then open the report's page, where you can follow the runs.")
-    return sentences
 
 
 def create_review(

@@ -10,8 +10,9 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import html
 
-from components.template_editor import OPTION_TYPES, PARAM_FIELDS, eid
-from services.parameters import LIST_TYPES
+from components.template_editor import eid
+from components.template_editor_rows import OPTION_TYPES, PARAM_FIELDS
+from services.parameter_types import LIST_TYPES
 
 #: Fields shown next to their own input; other errors go to the summary above the form.
 SINGLE_FIELDS = (

@@ -9,6 +9,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import html
 
+from components.filters import create_search_filter, create_select_filter
 from components.format import plural
 from components.ids import page_id, template_use_id
 from components.navbar import create_icon
@@ -29,8 +30,6 @@ REPORT_TYPE_ICONS: dict[str, str] = {
 }
 #: What the metadata lists a template needs are called, for "needs … lists" hints.
 METADATA_NAMES = {"campaigns": "campaign", "asins": "product"}
-#: Filter value meaning "no filter" (dbc.Select keeps "" for its own placeholder).
-ANY = "any"
 
 
 def report_type_label(report_type: str) -> str:
@@ -41,57 +40,30 @@ def create_template_filters(
     categories: Iterable[str], report_types: Iterable[str], instances: Mapping[str, str]
 ) -> dbc.Row:
     """Search box and the three filters; `instances` maps instance id → name."""
-
-    def select(thing: str, label: str, any_label: str, options: list[dict[str, str]]) -> dbc.Col:
-        return dbc.Col(
-            [
-                dbc.Label(label, html_for=page_id(thing), class_name="small mb-1"),
-                dbc.Select(
-                    id=page_id(thing),
-                    options=[{"label": any_label, "value": ANY}, *options],
-                    value=ANY,
-                ),
-            ],
-            xs=12,
-            sm=4,
-            lg=2,
-        )
-
+    widths = {"xs": 12, "sm": 4, "lg": 2}
     return dbc.Row(
         [
-            dbc.Col(
-                [
-                    dbc.Label(
-                        "Search", html_for=page_id("template-search"), class_name="small mb-1"
-                    ),
-                    dbc.Input(
-                        id=page_id("template-search"),
-                        type="search",
-                        placeholder="Name or description…",
-                        debounce=300,
-                        autocomplete="off",
-                    ),
-                ],
-                xs=12,
-                lg=6,
-            ),
-            select(
-                "template-category",
+            create_search_filter(page_id("template-search"), "Name or description…", xs=12, lg=6),
+            create_select_filter(
+                page_id("template-category"),
                 "Category",
                 "All categories",
                 [{"label": c, "value": c} for c in sorted(set(categories))],
+                **widths,
             ),
-            select(
-                "template-type",
+            create_select_filter(
+                page_id("template-type"),
                 "Report type",
                 "All types",
                 [{"label": report_type_label(t), "value": t} for t in sorted(set(report_types))],
+                **widths,
             ),
-            select(
-                "template-instance",
+            create_select_filter(
+                page_id("template-instance"),
                 "Works on",
                 "Any instance",
                 [{"label": name, "value": key} for key, name in instances.items()],
+                **widths,
             ),
         ],
         class_name="g-2 mb-3 align-items-end",

@@ -14,8 +14,7 @@ from components.feedback import error_message
 from components.navbar import create_icon
 from components.schema_view import create_schema_view, matching, schema_data, schema_from_data
 from components.template_editor import eid
-from services.engines import EngineError
-from services.errors import DomainError
+from services.errors import DomainError, EngineError
 from services.source_checks import source_schema
 from webcontext import callback_actor, db_session, get_settings
 

@@ -1,53 +1,59 @@
-"""The report page's backfills: the "Start a backfill" modal (a range, a segment size, what
-to run again, and a dry run listing the segments) and retrying one segment.
+"""The report page's backfills: the "Start a backfill" modal's callbacks (the fields read
+on each change, the dry run, the start) and retrying one segment.
 
-pages/report.py places the modal and its open button and registers these callbacks (for
-every app it is built into); the leading underscore keeps Dash from making it a page.
-Every rule is the services': read_plan reads what the fields hold (on each change, so a
-field's error goes as soon as it is valid again), preview_backfill is the dry run and
-apply_plan starts the backfill; this module only shows what they say.
+pages/report.py places the modal (pages/_report_backfill_form.py) and registers these
+callbacks (for every app it is built into); the leading underscore keeps Dash from making
+it a page. Every rule is the services': read_plan reads what the fields hold (on each
+change, so a field's error goes as soon as it is valid again), preview_backfill is the dry
+run and apply_plan starts the backfill; this module only shows what they say.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, ctx, html, no_update
-from dash.development.base_component import Component
+from dash import ALL, Input, Output, State, ctx, no_update
 
+from components.actions import act
 from components.callbacks import CallbackSet
 from components.clicks import clicked_index
-from components.feedback import create_error_feedback, create_feedback, error_message
+from components.feedback import create_error_feedback, create_feedback
 from components.format import format_window, plural
-from components.navbar import create_icon
-from components.run_modal import DEFAULT_LOOKBACK_DAYS, LOOKBACK_PRESETS, SEGMENT_TYPES
-from services.backfills import BackfillPlanInfo, PlannedSegment, retry_backfill
+from components.modals import open_close_modal
+from pages._report_backfill_form import (
+    ALERT,
+    DISMISS,
+    END,
+    LOOKBACK,
+    MODAL,
+    OPEN,
+    PLAN,
+    PRESET,
+    PREVIEW,
+    RANGE,
+    REPROCESS,
+    SEGMENT,
+    START,
+    SUBMIT,
+    create_plan_hint,
+)
+from pages._report_backfill_plan import create_plan_preview
+from services.backfills import retry_backfill
 from services.errors import DomainError, ParameterError, ValidationFailed
 from services.report_plans import BackfillPlan, RunPlan, apply_plan, preview_backfill, read_plan
+from services.users import Actor
 from webcontext import callback_actor, db_session, redis_client
 
-MODAL = "report-backfill-modal"
-OPEN = "report-backfill-open"
-DISMISS = "report-backfill-dismiss"
-RANGE = "report-backfill-range"
-LOOKBACK = "report-backfill-lookback"
-PRESET = "report-backfill-preset"
-START = "report-backfill-start-date"
-END = "report-backfill-end-date"
-SEGMENT = "report-backfill-segment"
-REPROCESS = "report-backfill-reprocess"
-PREVIEW = "report-backfill-preview"
-PLAN = "report-backfill-plan"
-SUBMIT = "report-backfill-submit"
-ALERT = "report-backfill-alert"
-RETRY_ONE = "report-backfill-retry-one"
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
 #: Registered by pages/report.py for every app (see components.callbacks).
 callbacks = CallbackSet()
 #: The store (in components.report_cards' backfill section) naming the latest backfill.
 COLLECTION = "report-backfill-collection"
+#: The type of a failed or cancelled segment's own retry button (index: its run).
+RETRY_ONE = "report-backfill-retry-one"
 
 #: The plan's backfill fields → the input showing each one's error.
 FIELD_INPUTS = {
@@ -59,301 +65,6 @@ FIELD_INPUTS = {
 }
 #: Fields whose input has an `invalid` property (radio items have none).
 MARKED_FIELDS = ("lookback_days", "start_date", "end_date", "segment")
-#: How the range is given: (value, label).
-RANGE_MODES = (("lookback", "Look back"), ("dates", "Between two dates"))
-#: What runs again, in plain words (services.backfills.REPROCESS_MODES).
-REPROCESS_CHOICES = (
-    ("missing", "Only segments never completed"),
-    ("failed", "Only failed or cancelled segments"),
-    ("all", "All segments again"),
-)
-#: One segment of each size, for "the range starts mid-week".
-SEGMENT_NOUNS = {"daily": "day", "weekly": "week", "monthly": "month", "quarterly": "quarter"}
-#: Why a segment is skipped (PlannedSegment.reason), in words.
-SKIP_WORDS = {
-    "completed": "already completed",
-    "running": "still running",
-    "never run": "never run",
-}
-PLAN_HINT = "Click “Preview segments” to see each segment, and which will run, before you start."
-
-
-# --- layout ------------------------------------------------------------------------------
-
-
-def create_open_button() -> dbc.Button:
-    """The Backfill card's header button that opens the modal."""
-    return dbc.Button(
-        [create_icon("plus-lg", class_name="me-1"), "Start a backfill"],
-        id=OPEN,
-        color="outline-primary",
-        size="sm",
-    )
-
-
-def create_backfill_modal(*, segment: str = "weekly", is_open: bool = False) -> dbc.Modal:
-    """The modal, with a 6-month lookback in `segment` pieces to begin with."""
-    segments = {value for value, _, _ in SEGMENT_TYPES}
-    return dbc.Modal(
-        [
-            dbc.ModalHeader(dbc.ModalTitle("Start a backfill")),
-            dbc.ModalBody(
-                [
-                    html.P(
-                        "Runs the report over past days, one run per segment. The range "
-                        "ends where the instance's data is complete.",
-                        className="text-body-secondary small",
-                    ),
-                    html.Div(id=ALERT),
-                    create_range_fields(),
-                    dbc.Row(
-                        [
-                            dbc.Col(
-                                _field(
-                                    "Segments",
-                                    SEGMENT,
-                                    dbc.Select(
-                                        id=SEGMENT,
-                                        options=[
-                                            {"label": label, "value": value}
-                                            for value, label, _ in SEGMENT_TYPES
-                                        ],
-                                        value=segment if segment in segments else "weekly",
-                                    ),
-                                    help="One run each, calendar-aligned; the first and the "
-                                    "last may be partial.",
-                                ),
-                                md=5,
-                            ),
-                            dbc.Col(
-                                _field(
-                                    "Run which segments",
-                                    REPROCESS,
-                                    dbc.RadioItems(
-                                        id=REPROCESS,
-                                        options=[
-                                            {"label": label, "value": value}
-                                            for value, label in REPROCESS_CHOICES
-                                        ],
-                                        value="missing",
-                                    ),
-                                    feedback=html.Div(
-                                        id=f"{REPROCESS}-error",
-                                        className="invalid-feedback d-block",
-                                    ),
-                                ),
-                                md=7,
-                            ),
-                        ],
-                        class_name="g-3",
-                    ),
-                    html.Div(
-                        html.P(PLAN_HINT, className="small text-body-secondary mb-0"),
-                        id=PLAN,
-                        className="border-top pt-3 mt-1",
-                    ),
-                ]
-            ),
-            dbc.ModalFooter(
-                [
-                    dbc.Button("Cancel", id=DISMISS, color="link"),
-                    dbc.Button(
-                        [create_icon("list-check", class_name="me-1"), "Preview segments"],
-                        id=PREVIEW,
-                        color="outline-primary",
-                    ),
-                    dbc.Button(
-                        [create_icon("play-fill", class_name="me-1"), "Start backfill"],
-                        id=SUBMIT,
-                        color="primary",
-                    ),
-                ]
-            ),
-        ],
-        id=MODAL,
-        is_open=is_open,
-        size="lg",
-        scrollable=True,
-    )
-
-
-def create_range_fields() -> html.Div:
-    """The range: a lookback in days (with presets) or two dates, one shown at a time."""
-    return html.Div(
-        [
-            html.Div("Range", className="form-label fw-semibold mb-1"),
-            html.Div(
-                dbc.RadioItems(
-                    id=RANGE,
-                    options=[{"label": label, "value": value} for value, label in RANGE_MODES],
-                    value="lookback",
-                    class_name="btn-group",
-                    input_class_name="btn-check",
-                    label_class_name="btn btn-outline-secondary btn-sm",
-                    label_checked_class_name="active",
-                ),
-                className="segmented mb-2",
-            ),
-            html.Div(
-                [
-                    dbc.Label("Look back", html_for=LOOKBACK, class_name="visually-hidden"),
-                    html.Div(
-                        [
-                            dbc.InputGroup(
-                                [
-                                    dbc.Input(
-                                        id=LOOKBACK,
-                                        # Text, so what was typed reaches the service as
-                                        # typed ("abc" gets its error, not an empty field).
-                                        type="text",
-                                        inputMode="numeric",
-                                        value=str(DEFAULT_LOOKBACK_DAYS),
-                                        autocomplete="off",
-                                        debounce=True,
-                                    ),
-                                    dbc.InputGroupText("days"),
-                                ],
-                                class_name="backfill-lookback",
-                            ),
-                            html.Div(
-                                [
-                                    dbc.Button(
-                                        label,
-                                        id={"type": PRESET, "index": days},
-                                        size="sm",
-                                        color="secondary",
-                                        outline=True,
-                                    )
-                                    for days, label in LOOKBACK_PRESETS
-                                ],
-                                className="d-flex flex-wrap gap-1",
-                            ),
-                        ],
-                        className="d-flex flex-wrap align-items-center gap-2",
-                    ),
-                    # Beside the presets, not inside the input group: shown whenever it
-                    # has a message.
-                    html.Div(id=f"{LOOKBACK}-error", className="invalid-feedback d-block"),
-                ],
-                id=f"{RANGE}-lookback",
-            ),
-            html.Div(
-                dbc.Row(
-                    [
-                        dbc.Col(_date_field("From", START, "The first day to run."), sm=6),
-                        dbc.Col(
-                            _date_field("To", END, "Leave empty for the latest complete day."),
-                            sm=6,
-                        ),
-                    ],
-                    class_name="g-3",
-                ),
-                id=f"{RANGE}-dates",
-                className="d-none",
-            ),
-        ],
-        className="mb-3",
-    )
-
-
-def _date_field(label: str, id: str, help: str) -> html.Div:
-    # Text, not a date picker: a picker drops a day it cannot read (2025-02-30) without a
-    # word, where the service says what is wrong with it.
-    return _field(
-        label,
-        id,
-        dbc.Input(id=id, type="text", placeholder="YYYY-MM-DD", debounce=True, autocomplete="off"),
-        help=help,
-    )
-
-
-def _field(
-    label: str, id: str, control: Component, *, help: str | None = None, feedback: Any = None
-) -> html.Div:
-    return html.Div(
-        [
-            dbc.Label(label, html_for=id, class_name="fw-semibold mb-1"),
-            control,
-            feedback
-            if feedback is not None
-            else dbc.FormFeedback(id=f"{id}-error", type="invalid"),
-            dbc.FormText(help) if help else None,
-        ],
-        className="mb-3",
-    )
-
-
-def create_plan_preview(plan: BackfillPlanInfo) -> html.Div:
-    """The dry run: the range, a count of what runs and what is skipped, and each segment."""
-    to_run = len(plan.to_create)
-    skipped = Counter(s.reason or "skipped" for s in plan.segments if s.action == "skip")
-    counts = [f"{to_run} to run"] + [
-        f"{n} {SKIP_WORDS.get(reason, reason)}" for reason, n in skipped.items()
-    ]
-    last = len(plan.segments) - 1
-    items = [
-        _planned_item(segment, plan.segment_type, first=i == 0, last=i == last)
-        for i, segment in enumerate(plan.segments)
-    ]
-    return html.Div(
-        [
-            html.Div(
-                [
-                    html.Span(
-                        format_window(plan.start_date, plan.end_date + timedelta(days=1)),
-                        className="fw-semibold",
-                    ),
-                    f" · {plural(len(plan.segments), f'{plan.segment_type} segment')}",
-                ],
-            ),
-            html.Div(
-                ", ".join(counts),
-                id=f"{PLAN}-count",
-                className="small mb-2 " + ("text-body-secondary" if to_run else "text-danger"),
-            ),
-            html.Ul(
-                items, id=f"{PLAN}-list", className="list-unstyled small mb-0 backfill-plan-list"
-            ),
-        ]
-    )
-
-
-def _planned_item(
-    segment: PlannedSegment, segment_type: str, *, first: bool, last: bool
-) -> html.Li:
-    noun = SEGMENT_NOUNS.get(segment_type, "segment")
-    edges = [word for word, at in (("starts", first), ("ends", last)) if at]
-    partial = (
-        dbc.Badge(
-            "partial",
-            color="light",
-            text_color="dark",
-            class_name="border ms-2",
-            title=f"Not a whole {noun}: the range {' and '.join(edges)} mid-{noun}.",
-        )
-        if segment.partial
-        else None
-    )
-    if segment.action == "create":
-        action: Component = html.Span(
-            [create_icon("play-fill", class_name="me-1"), "Will run"], className="text-success"
-        )
-    else:
-        reason = SKIP_WORDS.get(segment.reason, segment.reason or "skipped")
-        action = html.Span(f"Skipped: {reason}", className="text-body-secondary")
-    data: dict[str, Any] = {
-        "data-action": segment.action,
-        "data-partial": str(segment.partial).lower(),
-    }
-    return html.Li(
-        [
-            html.Span(format_window(segment.window_start, segment.window_end)),
-            partial,
-            html.Span(action, className="ms-auto ps-2 text-nowrap"),
-        ],
-        className="d-flex align-items-center py-1 border-bottom",
-        **data,
-    )
 
 
 # --- reading the fields ------------------------------------------------------------------
@@ -441,16 +152,7 @@ def _backfill_of(plan: RunPlan) -> BackfillPlan:
 # --- callbacks ---------------------------------------------------------------------------
 
 
-@callbacks.callback(
-    Output(MODAL, "is_open"),
-    Input(OPEN, "n_clicks"),
-    Input(DISMISS, "n_clicks"),
-    prevent_initial_call=True,
-)
-def toggle_modal(open_clicks: int | None, dismiss_clicks: int | None) -> Any:
-    if not (open_clicks or dismiss_clicks):
-        return no_update
-    return ctx.triggered_id == OPEN
+toggle_modal = open_close_modal(callbacks.callback, MODAL, open=OPEN, close=DISMISS)
 
 
 callbacks.clientside(
@@ -513,9 +215,12 @@ def check_plan(
     try:
         plan = read_plan(raw_plan(mode, lookback, start, end, segment, reprocess))
     except ValidationFailed as error:
-        return {**field_props(error.errors, mode), "plan": no_update if previewing else _hint()}
+        return {
+            **field_props(error.errors, mode),
+            "plan": no_update if previewing else create_plan_hint(),
+        }
     if not previewing:
-        return {**field_props({}, mode), "plan": _hint()}
+        return {**field_props({}, mode), "plan": create_plan_hint()}
     actor = callback_actor()
     if actor is None:
         return {**field_props({}, mode), "plan": no_update}
@@ -525,12 +230,8 @@ def check_plan(
                 session=session, actor=actor, report_id=report_id, plan=_backfill_of(plan)
             )
     except DomainError as error:
-        return {**_error_props(error, mode), "plan": _hint()}
+        return {**_error_props(error, mode), "plan": create_plan_hint()}
     return {**field_props({}, mode), "plan": create_plan_preview(info)}
-
-
-def _hint() -> html.P:
-    return html.P(PLAN_HINT, className="small text-body-secondary mb-0")
 
 
 @callbacks.callback(
@@ -585,7 +286,7 @@ def start_backfill(
     )
     return {
         **field_props({}, mode),
-        "plan": _hint(),
+        "plan": create_plan_hint(),
         "is_open": False,
         "feedback": create_feedback(message),
         "refresh": (refresh or 0) + 1,
@@ -605,22 +306,17 @@ def retry_segment(
 ) -> tuple[Any, Any]:
     """Run one failed or cancelled segment again; the others stay as they are."""
     execution_id = clicked_index(RETRY_ONE)
-    if execution_id is None or not collection_id:
-        return no_update, no_update  # the buttons were (re)drawn, not clicked
-    actor = callback_actor()
-    if actor is None:
+    if not collection_id:
         return no_update, no_update
-    try:
-        with db_session() as session:
-            retry_backfill(
-                session=session,
-                redis=redis_client(),
-                actor=actor,
-                collection_id=collection_id,
-                segment_ids=[execution_id],
-            )
-    except DomainError as error:
-        return create_feedback(error_message(error), color="danger"), (refresh or 0) + 1
-    return create_feedback(f"Segment of run {execution_id} queued again as a new attempt."), (
-        refresh or 0
-    ) + 1
+
+    def retry(session: Session, actor: Actor, execution_id: str) -> str:
+        retry_backfill(
+            session=session,
+            redis=redis_client(),
+            actor=actor,
+            collection_id=collection_id,
+            segment_ids=[execution_id],
+        )
+        return f"Segment of run {execution_id} queued again as a new attempt."
+
+    return act(retry, execution_id, refresh)

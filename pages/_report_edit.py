@@ -18,12 +18,8 @@ from dash.exceptions import PreventUpdate
 from components.callbacks import CallbackSet
 from components.feedback import error_message
 from components.ids import form_store_id
-from components.parameter_form import (
-    create_parameter_form,
-    form_states,
-    parameter_errors,
-    read_form,
-)
+from components.parameter_form import ParameterFormAIO, form_states, read_form
+from components.parameter_values import parameter_errors
 from components.schedule_form import (
     BROWSER_TIMEZONE_JS,
     FIELDS,
@@ -102,7 +98,7 @@ def create_edit_modal(
                                 ),
                                 dbc.Tab(
                                     html.Div(
-                                        create_parameter_form(
+                                        ParameterFormAIO(
                                             FORM,
                                             template_id=template.template_id,
                                             definitions=template.parameter_definitions,

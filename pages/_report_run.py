@@ -17,12 +17,8 @@ from components.callbacks import CallbackSet
 from components.feedback import create_feedback, error_message
 from components.format import format_window
 from components.ids import form_store_id
-from components.parameter_form import (
-    create_parameter_form,
-    form_states,
-    parameter_errors,
-    read_form,
-)
+from components.parameter_form import ParameterFormAIO, form_states, read_form
+from components.parameter_values import parameter_errors
 from services.errors import DomainError, ParameterError, ValidationFailed
 from services.presets import DATE_PRESETS
 from services.report_plans import RunPlan, apply_plan, check_plan, read_plan
@@ -86,7 +82,7 @@ def create_run_modal(
                         [
                             html.Summary("Change parameters for this run only"),
                             html.Div(
-                                create_parameter_form(
+                                ParameterFormAIO(
                                     FORM,
                                     template_id=template.template_id,
                                     definitions=template.parameter_definitions,

@@ -14,6 +14,7 @@ from components import source_form as form_ui
 from components.admin_nav import create_admin_tabs
 from components.clicks import clicked_index
 from components.feedback import create_feedback, create_forbidden_state, error_message
+from components.modals import close_modal_on
 from components.page import create_page_header
 from components.schema_view import create_schema_view
 from components.source_modals import create_delete_modal, create_form_modal, create_schema_modal
@@ -197,13 +198,13 @@ def switch_mode(mode: str | None) -> tuple[dict[str, str], dict[str, str]]:
 
 
 @callback(
-    [Output(box, "style") for box in form_ui.SERVER_BOXES],
-    Input(form_ui.FIELDS["engine"], "value"),
+    output={box: Output(box, "style") for box in form_ui.SERVER_BOXES},
+    inputs={"engine": Input(form_ui.FIELDS["engine"], "value")},
 )
-def show_engine_fields(engine: str | None) -> list[dict[str, str]]:
+def show_engine_fields(engine: str | None) -> dict[str, dict[str, str]]:
     """A SQLite or DuckDB source is a file path: no host, port, user, password or options."""
     shown = engine in SERVER_ENGINES
-    return [{} if shown else {"display": "none"} for _ in form_ui.SERVER_BOXES]
+    return {box: {} if shown else {"display": "none"} for box in form_ui.SERVER_BOXES}
 
 
 @callback(
@@ -328,27 +329,23 @@ def test_form(clicks: int | None, editing: str | None, form: dict[str, Any]) -> 
     return create_check_badge(result, instance_id="form")
 
 
-@callback(
-    Output("admin-sources-modal", "is_open", allow_duplicate=True),
-    Input("admin-sources-form-cancel", "n_clicks"),
-    prevent_initial_call=True,
-)
-def cancel_form(clicks: int | None) -> bool:
-    return False
+cancel_form = close_modal_on(callback, "admin-sources-modal", "admin-sources-form-cancel")
 
 
 # -- delete and schema ---------------------------------------------------------------------
 
 
 @callback(
-    Output("admin-sources-delete-modal", "is_open", allow_duplicate=True),
-    Output("admin-sources-delete-target", "data"),
-    Output("admin-sources-delete-question", "children"),
-    Output("admin-sources-delete-error", "children", allow_duplicate=True),
-    Input({"type": DELETE, "index": ALL}, "n_clicks"),
+    output={
+        "open": Output("admin-sources-delete-modal", "is_open", allow_duplicate=True),
+        "target": Output("admin-sources-delete-target", "data"),
+        "question": Output("admin-sources-delete-question", "children"),
+        "error": Output("admin-sources-delete-error", "children", allow_duplicate=True),
+    },
+    inputs={"clicks": Input({"type": DELETE, "index": ALL}, "n_clicks")},
     prevent_initial_call=True,
 )
-def ask_delete(clicks: list[int | None]) -> Any:
+def ask_delete(clicks: list[int | None]) -> dict[str, Any]:
     instance_id = clicked_index(DELETE)
     if instance_id is None:
         raise PreventUpdate
@@ -357,7 +354,7 @@ def ask_delete(clicks: list[int | None]) -> Any:
         html.Code(instance_id),
         "? Its ad-hoc runs go with it; reports must be deleted or moved first.",
     ]
-    return True, instance_id, question, ""
+    return {"open": True, "target": instance_id, "question": question, "error": ""}
 
 
 @callback(
@@ -395,13 +392,9 @@ def confirm_delete(confirm: int | None, target: str | None, count: int | None) -
     }
 
 
-@callback(
-    Output("admin-sources-delete-modal", "is_open", allow_duplicate=True),
-    Input("admin-sources-delete-cancel", "n_clicks"),
-    prevent_initial_call=True,
+cancel_delete = close_modal_on(
+    callback, "admin-sources-delete-modal", "admin-sources-delete-cancel"
 )
-def cancel_delete(clicks: int | None) -> bool:
-    return False
 
 
 @callback(

@@ -14,6 +14,7 @@ from flask import request
 from components.admin_nav import create_admin_tabs
 from components.clicks import clicked_index
 from components.feedback import create_feedback, create_forbidden_state, error_message
+from components.modals import close_modal_on
 from components.navbar import create_icon
 from components.page import create_page_header
 from components.user_admin import (
@@ -30,10 +31,9 @@ from components.user_admin import (
     create_users_table,
 )
 from components.user_admin_fields import create_link_box, field_outputs, field_values
-from services.errors import DomainError, ParameterError
+from services.errors import DomainError, LastAdmin, ParameterError, UserExists
 from services.instances import list_instances
 from services.user_admin import (
-    LastAdmin,
     PasswordLink,
     admin_create_user,
     get_user,
@@ -42,7 +42,6 @@ from services.user_admin import (
     revoke_token,
     update_user,
 )
-from services.users import UserExists
 from webcontext import callback_actor, current_actor, db_session, sign_in_redirect
 
 dash.register_page(__name__, path="/admin/users", title="Users · Report Builder")
@@ -274,13 +273,7 @@ def open_edit(clicks: list[int | None]) -> dict[str, Any]:
     }
 
 
-@callback(
-    Output("admin-users-edit-modal", "is_open", allow_duplicate=True),
-    Input("admin-users-edit-close", "n_clicks"),
-    prevent_initial_call=True,
-)
-def close_edit(clicks: int | None) -> bool:
-    return False
+close_edit = close_modal_on(callback, "admin-users-edit-modal", "admin-users-edit-close")
 
 
 @callback(

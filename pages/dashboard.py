@@ -37,7 +37,7 @@ dash.register_page(
     description="A report's dashboard.",
 )
 
-#: Where the exports are downloaded (a Flask route in app.py).
+#: Where the exports are downloaded (a Flask route in downloads.py).
 EXPORT_PATH = "/download/dashboards"
 
 
@@ -168,29 +168,39 @@ def create_dashboard_layout(dashboard: DashboardDetail) -> html.Div:
 
 
 @callback(
-    Output("dashboard-star", "children"),
-    Output("dashboard-star", "title"),
-    Output("dashboard-starred", "data"),
-    Output("dashboard-feedback", "children"),
-    Input("dashboard-star", "n_clicks"),
-    State("dashboard-id", "data"),
-    State("dashboard-starred", "data"),
+    output={
+        "label": Output("dashboard-star", "children"),
+        "title": Output("dashboard-star", "title"),
+        "starred": Output("dashboard-starred", "data"),
+        "feedback": Output("dashboard-feedback", "children"),
+    },
+    inputs={"n_clicks": Input("dashboard-star", "n_clicks")},
+    state={
+        "dashboard_id": State("dashboard-id", "data"),
+        "starred": State("dashboard-starred", "data"),
+    },
     prevent_initial_call=True,
 )
-def toggle_star(n_clicks: int | None, dashboard_id: str, starred: bool | None) -> tuple[Any, ...]:
+def toggle_star(n_clicks: int | None, dashboard_id: str, starred: bool | None) -> dict[str, Any]:
     """Star or unstar the dashboard for the signed-in user."""
+    unchanged = dict.fromkeys(("label", "title", "starred", "feedback"), no_update)
     actor = callback_actor()
     if actor is None or not n_clicks:
-        return (no_update,) * 4
+        return unchanged
     change = unfavorite_dashboard if starred else favorite_dashboard
     try:
         with db_session() as session:
             change(session=session, actor=actor, dashboard_id=dashboard_id)
     except DomainError as error:
-        return no_update, no_update, no_update, create_error_feedback(error)
+        return {**unchanged, "feedback": create_error_feedback(error)}
     now_starred = not starred
     label = [
         create_star_icon(now_starred),
         html.Span("Favorite" if now_starred else "Add to favorites", className="ms-1"),
     ]
-    return label, star_label(now_starred), now_starred, None
+    return {
+        "label": label,
+        "title": star_label(now_starred),
+        "starred": now_starred,
+        "feedback": None,
+    }

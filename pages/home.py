@@ -23,7 +23,7 @@ from services.activity import activity, unresolved_failures
 from services.dashboards import DashboardSummary, list_dashboards
 from services.errors import DomainError
 from services.executions import ExecutionInfo, list_executions
-from services.pages import MAX_LIMIT
+from services.paging import MAX_LIMIT
 from services.reports import ReportInfo, list_reports
 from services.users import Actor
 from webcontext import callback_actor, current_actor, db_session, sign_in_redirect

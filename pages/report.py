@@ -6,12 +6,11 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import Input, Output, State, callback, dcc, html, no_update
 from dash.development.base_component import Component
 
-from components.clicks import clicked_index
 from components.execution_table import create_execution_table
-from components.feedback import create_error_feedback, create_feedback, error_message
+from components.feedback import create_error_feedback, create_feedback
 from components.format import plan_badge, plural
 from components.navbar import create_icon
 from components.page import create_empty_state, create_page_header
@@ -24,35 +23,20 @@ from components.report_cards import (
     create_schedule_summary,
     load_result_preview,
 )
-from pages import _report_backfill, _report_edit, _report_run
-from pages._report_backfill import create_backfill_modal, create_open_button
+from pages import _report_actions, _report_backfill, _report_edit, _report_run
+from pages._report_actions import STATE_COLORS, create_delete_modal, pause_label
+from pages._report_backfill_form import create_backfill_modal, create_open_button
 from pages._report_edit import create_edit_buttons, create_edit_modal, create_schedule_button
 from pages._report_run import create_run_button, create_run_modal
 from services.activity import activity
-from services.backfills import cancel_backfill, report_backfills, retry_backfill
-from services.cancels import cancel_execution
+from services.backfills import report_backfills
 from services.errors import DomainError, NotFound
-from services.executions import (
-    list_executions,
-    run_report,
-)
-from services.reports import ReportInfo, can_edit, delete_report, get_report, set_active
-from services.schedules import (
-    PreviewRun,
-    ScheduleInfo,
-    report_schedule,
-    schedule_preview,
-    update_schedule,
-)
+from services.executions import list_executions
+from services.reports import ReportInfo, can_edit, get_report
+from services.schedules import PreviewRun, ScheduleInfo, report_schedule, schedule_preview
 from services.templates import TemplateDetail, get_template
 from services.users import Actor
-from webcontext import (
-    callback_actor,
-    current_actor,
-    db_session,
-    redis_client,
-    sign_in_redirect,
-)
+from webcontext import callback_actor, current_actor, db_session, sign_in_redirect
 
 dash.register_page(
     __name__,
@@ -61,19 +45,17 @@ dash.register_page(
     description="A report's runs, schedule, backfills and latest result.",
 )
 
-# The editor's and the run dialog's callbacks, for every app built (components.callbacks).
+# The actions', editor's, run and backfill dialogs' callbacks, for every app built
+# (components.callbacks).
+_report_actions.callbacks.register()
 _report_edit.callbacks.register()
 _report_run.callbacks.register()
 _report_backfill.callbacks.register()
 
 #: Runs listed in the history; the Runs page has them all.
 HISTORY_LIMIT = 15
-#: Where the page goes after the report is deleted.
-AFTER_DELETE_PATH = "/report-builder"
 #: The live sections' signature once the report is gone: they redraw and say so.
 UNAVAILABLE = "unavailable"
-#: Colour of each report state badge.
-STATE_COLORS = {"active": "success", "paused": "warning", "inactive": "secondary"}
 
 
 def layout(
@@ -306,40 +288,6 @@ def create_report_header(
     )
 
 
-def pause_label(is_paused: bool) -> list[Component | str]:
-    if is_paused:
-        return [create_icon("play-circle", class_name="me-1"), "Resume schedule"]
-    return [create_icon("pause-circle", class_name="me-1"), "Pause schedule"]
-
-
-def create_delete_modal(report: ReportInfo) -> dbc.Modal:
-    return dbc.Modal(
-        [
-            dbc.ModalHeader(dbc.ModalTitle("Delete this report?")),
-            dbc.ModalBody(
-                [
-                    html.P(
-                        [
-                            html.Strong(report.name),
-                            f" and its {plural(report.execution_count, 'run')}, schedule, "
-                            "backfills, results and dashboard will be deleted.",
-                        ]
-                    ),
-                    html.P("This cannot be undone.", className="mb-0 text-danger"),
-                ]
-            ),
-            dbc.ModalFooter(
-                [
-                    dbc.Button("Keep it", id="report-delete-dismiss", color="secondary"),
-                    dbc.Button("Delete report", id="report-delete-confirm", color="danger"),
-                ]
-            ),
-        ],
-        id="report-delete-modal",
-        is_open=False,
-    )
-
-
 # --- live sections: one cheap question per tick, redrawn only when the answer changes -----
 
 
@@ -483,216 +431,3 @@ def show_latest_result(execution_id: str | None) -> Any:
     if not execution_id:
         return create_result_preview(None, None)
     return load_result_preview(actor, execution_id)
-
-
-# --- actions -----------------------------------------------------------------------------
-
-
-@callback(
-    Output("report-feedback", "children", allow_duplicate=True),
-    Output("report-refresh", "data", allow_duplicate=True),
-    Input("report-run-now", "n_clicks"),
-    State("report-id", "data"),
-    State("report-refresh", "data"),
-    prevent_initial_call=True,
-)
-def run_now(n_clicks: int | None, report_id: str, refresh: int | None) -> tuple[Any, Any]:
-    """Queue a run with the saved parameters; a worker runs it, the page polls it."""
-    actor = callback_actor()
-    if actor is None or not n_clicks:
-        return no_update, no_update
-    try:
-        with db_session() as session:
-            execution = run_report(
-                session=session, redis=redis_client(), actor=actor, report_id=report_id
-            )
-    except DomainError as error:
-        return create_error_feedback(error), no_update
-    message = f"Run {execution.execution_id} is queued; its status updates below."
-    return create_feedback(message), (refresh or 0) + 1
-
-
-@callback(
-    Output("report-feedback", "children", allow_duplicate=True),
-    Output("report-refresh", "data", allow_duplicate=True),
-    Input({"type": "report-cancel", "index": ALL}, "n_clicks"),
-    State("report-refresh", "data"),
-    prevent_initial_call=True,
-)
-def cancel_run(clicks: list[int | None], refresh: int | None) -> tuple[Any, Any]:
-    """Cancel one queued or running run of the history."""
-    execution_id = clicked_index("report-cancel")
-    if execution_id is None:
-        return no_update, no_update  # the buttons were (re)drawn, not clicked
-    actor = callback_actor()
-    if actor is None:
-        return no_update, no_update
-    try:
-        with db_session() as session:
-            cancel_execution(
-                session=session, redis=redis_client(), actor=actor, execution_id=execution_id
-            )
-    except DomainError as error:
-        return create_error_feedback(error), (refresh or 0) + 1
-    return create_feedback(f"Run {execution_id} cancelled."), (refresh or 0) + 1
-
-
-@callback(
-    Output("report-feedback", "children", allow_duplicate=True),
-    Output("report-refresh", "data", allow_duplicate=True),
-    Input({"type": "report-backfill-retry", "index": ALL}, "n_clicks"),
-    State("report-refresh", "data"),
-    prevent_initial_call=True,
-)
-def retry_failed_segments(clicks: list[int | None], refresh: int | None) -> tuple[Any, Any]:
-    """Run every failed or cancelled segment of the backfill again."""
-    collection_id = clicked_index("report-backfill-retry")
-    if collection_id is None:
-        return no_update, no_update
-    actor = callback_actor()
-    if actor is None:
-        return no_update, no_update
-    try:
-        with db_session() as session:
-            backfill = retry_backfill(
-                session=session,
-                redis=redis_client(),
-                actor=actor,
-                collection_id=collection_id,
-            )
-    except DomainError as error:
-        return create_error_feedback(error), (refresh or 0) + 1
-    message = f"Retrying the failed and cancelled segments of {backfill.collection_id}."
-    return create_feedback(message), (refresh or 0) + 1
-
-
-@callback(
-    Output("report-feedback", "children", allow_duplicate=True),
-    Output("report-refresh", "data", allow_duplicate=True),
-    Input({"type": "report-backfill-cancel", "index": ALL}, "n_clicks"),
-    State("report-refresh", "data"),
-    prevent_initial_call=True,
-)
-def cancel_running_backfill(clicks: list[int | None], refresh: int | None) -> tuple[Any, Any]:
-    """Cancel every segment of the backfill that has not finished."""
-    collection_id = clicked_index("report-backfill-cancel")
-    if collection_id is None:
-        return no_update, no_update
-    actor = callback_actor()
-    if actor is None:
-        return no_update, no_update
-    try:
-        with db_session() as session:
-            backfill = cancel_backfill(
-                session=session,
-                redis=redis_client(),
-                actor=actor,
-                collection_id=collection_id,
-            )
-    except DomainError as error:
-        return create_error_feedback(error), (refresh or 0) + 1
-    return create_feedback(f"Backfill {backfill.collection_id} cancelled."), (refresh or 0) + 1
-
-
-@callback(
-    Output("report-feedback", "children", allow_duplicate=True),
-    Output("report-pause", "children"),
-    Output("report-state", "children"),
-    Output("report-state", "color"),
-    Output("report-schedule-body", "children"),
-    Output("report-schedule-paused", "data"),
-    Input("report-pause", "n_clicks"),
-    State("report-schedule-id", "data"),
-    State("report-schedule-paused", "data"),
-    prevent_initial_call=True,
-)
-def toggle_pause(
-    n_clicks: int | None, schedule_id: str | None, is_paused: bool | None
-) -> tuple[Any, ...]:
-    """Pause or resume the schedule; resuming starts from the next slot, never catches up."""
-    actor = callback_actor()
-    if actor is None or not n_clicks or not schedule_id:
-        return (no_update,) * 6
-    try:
-        with db_session() as session:
-            schedule = update_schedule(
-                session=session,
-                actor=actor,
-                schedule_id=schedule_id,
-                changes={"is_paused": not is_paused},
-            )
-            runs = (
-                []
-                if schedule.is_paused
-                else schedule_preview(session=session, actor=actor, schedule_id=schedule_id)
-            )
-    except DomainError as error:
-        return (create_error_feedback(error), *(no_update,) * 5)
-    state = "paused" if schedule.is_paused else "active"
-    message = "Schedule paused." if schedule.is_paused else "Schedule resumed."
-    return (
-        create_feedback(message),
-        pause_label(schedule.is_paused),
-        state.capitalize(),
-        STATE_COLORS[state],
-        create_schedule_summary(schedule, runs),
-        schedule.is_paused,
-    )
-
-
-@callback(
-    Output("report-feedback", "children", allow_duplicate=True),
-    Output("report-activate", "style"),
-    Output("report-run-now", "disabled"),
-    Output("report-state", "children", allow_duplicate=True),
-    Output("report-state", "color", allow_duplicate=True),
-    Input("report-activate", "n_clicks"),
-    State("report-id", "data"),
-    prevent_initial_call=True,
-)
-def activate(n_clicks: int | None, report_id: str) -> tuple[Any, ...]:
-    actor = callback_actor()
-    if actor is None or not n_clicks:
-        return (no_update,) * 5
-    try:
-        with db_session() as session:
-            report = set_active(session=session, actor=actor, report_id=report_id, active=True)
-    except DomainError as error:
-        return create_error_feedback(error), no_update, no_update, no_update, no_update
-    return (
-        create_feedback("Report activated: it runs again, on demand and on schedule."),
-        {"display": "none"},
-        False,
-        report.state.capitalize(),
-        STATE_COLORS.get(report.state, "secondary"),
-    )
-
-
-@callback(
-    Output("report-delete-modal", "is_open"),
-    Input("report-delete", "n_clicks"),
-    Input("report-delete-dismiss", "n_clicks"),
-    prevent_initial_call=True,
-)
-def toggle_delete_dialog(open_clicks: int | None, dismiss_clicks: int | None) -> bool:
-    return ctx.triggered_id == "report-delete"
-
-
-@callback(
-    Output("report-feedback", "children", allow_duplicate=True),
-    Output("report-navigate", "href"),
-    Output("report-delete-modal", "is_open", allow_duplicate=True),
-    Input("report-delete-confirm", "n_clicks"),
-    State("report-id", "data"),
-    prevent_initial_call=True,
-)
-def confirm_delete(n_clicks: int | None, report_id: str) -> tuple[Any, Any, Any]:
-    actor = callback_actor()
-    if actor is None or not n_clicks:
-        return no_update, no_update, no_update
-    try:
-        with db_session() as session:
-            delete_report(session=session, actor=actor, report_id=report_id)
-    except DomainError as error:
-        return create_feedback(error_message(error), color="danger"), no_update, False
-    return no_update, AFTER_DELETE_PATH, False

@@ -10,8 +10,9 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 from dash.development.base_component import Component
 
+from components.actions import action_callback, cancel_one_run
 from components.execution_table import TRIGGER_LABELS, report_href
-from components.feedback import create_error_feedback, create_feedback
+from components.feedback import create_error_feedback
 from components.format import (
     MISSING,
     format_count,
@@ -31,16 +32,15 @@ from components.report_cards import (
     load_result_preview,
 )
 from components.status import create_status_badge, is_in_flight
-from services.cancels import cancel_execution
 from services.errors import DomainError, NotFound
-from services.executions import ExecutionInfo, ResultPreview, get_execution, preview_result
+from services.executions import ExecutionInfo, get_execution
 from services.reports import get_report
+from services.run_results import ResultPreview, preview_result
 from services.templates import get_template
 from webcontext import (
     callback_actor,
     current_actor,
     db_session,
-    redis_client,
     results_store,
     sign_in_redirect,
 )
@@ -324,24 +324,13 @@ def show_result(execution_id: str | None) -> Any:
     return load_result_preview(actor, execution_id)
 
 
-@callback(
-    Output("run-feedback", "children"),
-    Output("run-refresh", "data"),
-    Input("run-cancel", "n_clicks"),
-    State("run-id", "data"),
-    State("run-refresh", "data"),
-    prevent_initial_call=True,
+# A queued run leaves the queue, a running one stops within a second.
+cancel_run = action_callback(
+    callback,
+    cancel_one_run,
+    button="run-cancel",
+    target="run-id",
+    feedback="run-feedback",
+    refresh="run-refresh",
+    duplicate=False,
 )
-def cancel_run(n_clicks: int | None, execution_id: str, refresh: int | None) -> tuple[Any, Any]:
-    """Cancel the run: a queued one leaves the queue, a running one stops within a second."""
-    actor = callback_actor()
-    if actor is None or not n_clicks:
-        return no_update, no_update
-    try:
-        with db_session() as session:
-            cancel_execution(
-                session=session, redis=redis_client(), actor=actor, execution_id=execution_id
-            )
-    except DomainError as error:
-        return create_error_feedback(error), (refresh or 0) + 1
-    return create_feedback(f"Run {execution_id} cancelled."), (refresh or 0) + 1

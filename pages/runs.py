@@ -7,24 +7,23 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.development.base_component import Component
 
-from components.clicks import clicked_index
+from components.actions import action_callback, cancel_one_run
 from components.execution_table import TRIGGER_LABELS, create_execution_table
-from components.feedback import create_error_feedback, create_feedback
+from components.feedback import create_error_feedback
 from components.format import plural
 from components.page import create_empty_state, create_page_header
 from components.progress import IDLE_PLAN, create_poll_interval, poll_plan, register_poll_plan
 from components.status import STATUS_COLORS, status_label
 from services.activity import activity
-from services.cancels import cancel_execution
 from services.errors import DomainError
 from services.executions import list_executions
 from services.instances import list_instances
-from services.pages import MAX_LIMIT
+from services.paging import MAX_LIMIT
 from services.reports import list_reports
-from webcontext import callback_actor, current_actor, db_session, redis_client, sign_in_redirect
+from webcontext import callback_actor, current_actor, db_session, sign_in_redirect
 
 dash.register_page(__name__, path="/runs", name="Runs", title="Runs · Report Builder", order=3)
 
@@ -281,29 +280,14 @@ def check_for_changes(
 register_poll_plan("runs-poll", "runs-poll-plan")
 
 
-@callback(
-    Output("runs-feedback", "children"),
-    Output("runs-refresh", "data"),
-    Input({"type": "runs-cancel", "index": ALL}, "n_clicks"),
-    State("runs-refresh", "data"),
-    prevent_initial_call=True,
+cancel_run = action_callback(
+    callback,
+    cancel_one_run,
+    button="runs-cancel",
+    feedback="runs-feedback",
+    refresh="runs-refresh",
+    duplicate=False,
 )
-def cancel_run(clicks: list[int | None], refresh: int | None) -> tuple[Any, Any]:
-    """Cancel one queued or running run."""
-    execution_id = clicked_index("runs-cancel")
-    if execution_id is None:
-        return no_update, no_update  # the buttons were (re)drawn, not clicked
-    actor = callback_actor()
-    if actor is None:
-        return no_update, no_update
-    try:
-        with db_session() as session:
-            cancel_execution(
-                session=session, redis=redis_client(), actor=actor, execution_id=execution_id
-            )
-    except DomainError as error:
-        return create_error_feedback(error), (refresh or 0) + 1
-    return create_feedback(f"Run {execution_id} cancelled."), (refresh or 0) + 1
 
 
 def _day(text: str | None) -> date | None:

@@ -18,8 +18,8 @@ from components.user_admin_fields import (
     field_outputs,
     field_values,
 )
-from services.errors import DomainError, ParameterError
-from services.setup import SetupDone, create_first_admin
+from services.errors import DomainError, ParameterError, SetupDone
+from services.setup import create_first_admin
 from webcontext import LOGIN_PATH, db_session
 
 dash.register_page(__name__, path=webauth.SETUP_PATH, title="Set up · Report Builder")

@@ -12,7 +12,7 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, MATCH, Input, Output, Patch, State, callback, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, callback, dcc, html, no_update
 from dash.development.base_component import Component
 from dash.exceptions import PreventUpdate
 
@@ -20,27 +20,14 @@ from components.feedback import create_error_feedback, create_feedback, create_f
 from components.navbar import create_icon
 from components.page import create_page_header
 from components.template_editor import (
-    PARAM_FIELDS,
-    WIDGET_FIELDS,
     create_details_card,
     create_list_card,
-    create_parameter_row,
-    create_placeholder_list,
     create_sql_card,
-    create_widget_row,
     eid,
-    options_cell_class,
     param_id,
-    source_cell_class,
-    undeclared,
     widget_id,
 )
-from components.template_editor_panels import (
-    create_preview_card,
-    create_preview_progress,
-    create_preview_table,
-    create_versions_card,
-)
+from components.template_editor_panels import create_preview_card, create_versions_card
 from components.template_editor_read import (
     SINGLE_FIELDS,
     error_summary,
@@ -49,20 +36,27 @@ from components.template_editor_read import (
     read_definitions,
     read_widgets,
 )
+from components.template_editor_rows import (
+    PARAM_FIELDS,
+    WIDGET_FIELDS,
+    create_parameter_row,
+    create_widget_row,
+    param_states,
+    widget_states,
+)
 from components.template_schema import callbacks as schema_callbacks
 from components.template_schema import create_schema_card
-from services.errors import DomainError, PermissionDenied, ValidationFailed
+from pages import _template_editor_preview, _template_editor_rows
+from services.errors import DomainError, ValidationFailed
 from services.instances import list_instances
-from services.parameters import METADATA_KINDS
 from services.template_authoring import (
     create_template,
     publish_template,
     template_versions,
     update_template,
 )
-from services.template_preview import preview_result, start_preview
 from services.templates import TemplateDetail, get_template
-from webcontext import callback_actor, current_actor, db_session, redis_client, sign_in_redirect
+from webcontext import callback_actor, current_actor, db_session, sign_in_redirect
 
 dash.register_page(
     __name__,
@@ -129,6 +123,8 @@ dash.register_page(
     layout=new_layout,
 )
 schema_callbacks.register()
+_template_editor_rows.callbacks.register()
+_template_editor_preview.callbacks.register()
 
 
 def create_editor(
@@ -200,214 +196,6 @@ def create_editor(
 
 
 @callback(
-    Output(eid("placeholders"), "children"),
-    Output(eid("declare"), "class_name"),
-    Input(eid("sql_template"), "value"),
-    Input(param_id("name", ALL), "value"),
-)
-def show_placeholders(sql: str | None, names: list[str | None]) -> Any:
-    """The placeholders found as the SQL is typed, undeclared ones marked (and a button
-    that declares them)."""
-    declared = [n for n in names if n]
-    hidden = "" if undeclared(sql or "", declared) else " d-none"
-    return create_placeholder_list(sql or "", declared), f"p-0 ms-1 align-baseline{hidden}"
-
-
-@callback(
-    Output(eid("params"), "children"),
-    Output(eid("next-index"), "data"),
-    Input(eid("add-param"), "n_clicks"),
-    Input(eid("declare"), "n_clicks"),
-    State(eid("sql_template"), "value"),
-    State(param_id("name", ALL), "value"),
-    State(eid("next-index"), "data"),
-    prevent_initial_call=True,
-)
-def add_parameters(
-    add: int | None, declare: int | None, sql: str | None, names: list[str | None], next_index: int
-) -> Any:
-    """A blank parameter row, or one row per undeclared placeholder."""
-    if not (add or declare):
-        raise PreventUpdate
-    if ctx.triggered_id == eid("declare"):
-        wanted = undeclared(sql or "", [n for n in names if n])
-        new_rows = [
-            {"name": n, "type": "text", "label": n.replace("_", " ").capitalize()} for n in wanted
-        ]
-    else:
-        new_rows = [{"name": "", "type": "text"}]
-    if not new_rows:
-        raise PreventUpdate
-    rows = Patch()
-    for offset, definition in enumerate(new_rows):
-        rows.append(create_parameter_row(next_index + offset, definition))
-    return rows, next_index + len(new_rows)
-
-
-@callback(
-    Output(eid("widgets"), "children"),
-    Output(eid("next-index"), "data", allow_duplicate=True),
-    Input(eid("add-widget"), "n_clicks"),
-    State(eid("columns"), "data"),
-    State(eid("next-index"), "data"),
-    prevent_initial_call=True,
-)
-def add_widget(clicks: int | None, columns: list[str] | None, next_index: int) -> Any:
-    if not clicks:
-        raise PreventUpdate
-    rows = Patch()
-    rows.append(create_widget_row(next_index, {"type": "bar", "title": ""}, columns or []))
-    return rows, next_index + 1
-
-
-@callback(
-    Output(param_id("row", MATCH), "children"),
-    Output(param_id("row", MATCH), "className"),
-    Input(param_id("remove", MATCH), "n_clicks"),
-    prevent_initial_call=True,
-)
-def remove_parameter(clicks: int | None) -> Any:
-    if not clicks:
-        raise PreventUpdate
-    return [], "d-none"
-
-
-@callback(
-    Output(param_id("options-cell", MATCH), "class_name"),
-    Output(param_id("source-cell", MATCH), "class_name"),
-    Output(param_id("options_source", MATCH), "disabled"),
-    Output(param_id("options_source", MATCH), "value"),
-    Input(param_id("type", MATCH), "value"),
-    prevent_initial_call=True,
-)
-def show_option_fields(kind: str | None) -> Any:
-    """Options typed in the row, or the source's option list they come from: an
-    option_list names its list; campaign_ids and asins show their own, fixed."""
-    kind = kind or "text"
-    value = METADATA_KINDS.get(kind, no_update)  # an option_list keeps what was there
-    return options_cell_class(kind), source_cell_class(kind), kind != "option_list", value
-
-
-@callback(
-    Output(widget_id("row", MATCH), "children"),
-    Output(widget_id("row", MATCH), "className"),
-    Input(widget_id("remove", MATCH), "n_clicks"),
-    prevent_initial_call=True,
-)
-def remove_widget(clicks: int | None) -> Any:
-    if not clicks:
-        raise PreventUpdate
-    return [], "d-none"
-
-
-@callback(
-    Output(widget_id("x", ALL), "options"),
-    Output(widget_id("y", ALL), "options"),
-    Input(eid("columns"), "data"),
-    State(widget_id("x", ALL), "value"),
-    State(widget_id("y", ALL), "value"),
-    prevent_initial_call=True,
-)
-def offer_columns(columns: list[str] | None, xs: list[Any], ys: list[Any]) -> Any:
-    """Once a preview has run, the widgets pick from its columns (keeping their choices)."""
-
-    def options(chosen: list[Any]) -> list[dict[str, str]]:
-        names = list(dict.fromkeys([*(columns or []), *(c for c in chosen if c)]))
-        return [{"label": n, "value": n} for n in names]
-
-    return (
-        [options([x]) for x in xs],
-        [options(list(y or [])) for y in ys],
-    )
-
-
-def _param_states() -> list[State]:
-    return [State(param_id(f, ALL), "value") for f in PARAM_FIELDS]
-
-
-def _widget_states() -> list[State]:
-    return [State(widget_id(f, ALL), "value") for f in WIDGET_FIELDS]
-
-
-@callback(
-    output=dict(
-        preview_id=Output(eid("preview-id"), "data"),
-        poll=Output(eid("preview-poll"), "disabled"),
-        result=Output(eid("preview-result"), "children"),
-    ),
-    inputs=dict(
-        clicks=Input(eid("preview"), "n_clicks"),
-        source=State(eid("source"), "value"),
-        limit=State(eid("row-limit"), "value"),
-        sql=State(eid("sql_template"), "value"),
-        windowed=State(eid("windowed"), "value"),
-        min_age=State(eid("min-age"), "data"),
-        params=_param_states(),
-    ),
-    prevent_initial_call=True,
-)
-def start_preview_run(
-    clicks: int | None,
-    source: str | None,
-    limit: Any,
-    sql: str | None,
-    windowed: bool,
-    min_age: int | None,
-    params: list[list[Any]],
-) -> dict[str, Any]:
-    """Enqueue the preview with each parameter's default as its value, then poll."""
-    actor = callback_actor()
-    if not clicks or actor is None:
-        raise PreventUpdate
-    definitions = read_definitions(dict(zip(PARAM_FIELDS, params, strict=True)))
-    redis = redis_client()
-    try:
-        if redis is None:
-            raise PermissionDenied("Previews run on the queue, and no REDIS_URL is set.")
-        with db_session() as session:
-            preview_id = start_preview(
-                session=session,
-                actor=actor,
-                redis=redis,
-                instance_id=str(source or ""),
-                sql_template=sql or "",
-                parameter_definitions=definitions,
-                values={d["name"]: d["default"] for d in definitions if "default" in d},
-                row_limit=int(limit or 100),
-                windowed=bool(windowed),
-                min_data_age_days=int(min_age or 0),
-            )
-    except (DomainError, ValueError) as error:
-        problem = (
-            error if isinstance(error, DomainError) else ValidationFailed({"row_limit": str(error)})
-        )
-        return {"preview_id": None, "poll": True, "result": create_error_feedback(problem)}
-    return {"preview_id": preview_id, "poll": False, "result": create_preview_progress("queued")}
-
-
-@callback(
-    Output(eid("preview-result"), "children", allow_duplicate=True),
-    Output(eid("preview-poll"), "disabled", allow_duplicate=True),
-    Output(eid("columns"), "data"),
-    Input(eid("preview-poll"), "n_intervals"),
-    State(eid("preview-id"), "data"),
-    prevent_initial_call=True,
-)
-def poll_preview(n_intervals: int | None, preview_id: str | None) -> Any:
-    actor = callback_actor()
-    redis = redis_client()
-    if actor is None or redis is None or not preview_id:
-        return no_update, True, no_update
-    try:
-        found = preview_result(redis=redis, actor=actor, preview_id=preview_id)
-    except DomainError as error:
-        return create_error_feedback(error), True, no_update
-    if not found.done:
-        return create_preview_progress(found.state), False, no_update
-    return create_preview_table(found), True, [c.name for c in found.columns]
-
-
-@callback(
     output=dict(
         feedback=Output(eid("feedback"), "children"),
         href=Output(eid("location"), "href"),
@@ -428,8 +216,8 @@ def poll_preview(n_intervals: int | None, preview_id: str | None) -> Any:
         ui_schema=State(eid("ui-schema"), "data"),
         min_age=State(eid("min-age"), "data"),
         columns=State(eid("columns"), "data"),
-        params=_param_states(),
-        widgets=_widget_states(),
+        params=param_states(),
+        widgets=widget_states(),
     ),
     prevent_initial_call=True,
 )
@@ -489,15 +277,17 @@ def save_template(clicks: int | None, **form: Any) -> dict[str, Any]:
 
 
 @callback(
-    Output(eid("publish-feedback"), "children"),
-    Output(eid("published-badge"), "children"),
-    Output(eid("published-badge"), "color"),
-    Output(eid("publish"), "disabled"),
-    Input(eid("publish"), "n_clicks"),
-    State(eid("template"), "data"),
+    output={
+        "feedback": Output(eid("publish-feedback"), "children"),
+        "badge": Output(eid("published-badge"), "children"),
+        "color": Output(eid("published-badge"), "color"),
+        "disabled": Output(eid("publish"), "disabled"),
+    },
+    inputs={"clicks": Input(eid("publish"), "n_clicks")},
+    state={"template_id": State(eid("template"), "data")},
     prevent_initial_call=True,
 )
-def publish(clicks: int | None, template_id: str | None) -> Any:
+def publish(clicks: int | None, template_id: str | None) -> dict[str, Any]:
     actor = callback_actor()
     if not clicks or actor is None or not template_id:
         raise PreventUpdate
@@ -505,6 +295,11 @@ def publish(clicks: int | None, template_id: str | None) -> Any:
         with db_session() as session:
             publish_template(session=session, actor=actor, template_id=template_id)
     except DomainError as error:
-        return create_error_feedback(error), no_update, no_update, no_update
-    published = create_feedback("Published: everyone can now use this template.")
-    return published, "Published", "success", True
+        unchanged = dict.fromkeys(("badge", "color", "disabled"), no_update)
+        return {"feedback": create_error_feedback(error), **unchanged}
+    return {
+        "feedback": create_feedback("Published: everyone can now use this template."),
+        "badge": "Published",
+        "color": "success",
+        "disabled": True,
+    }

@@ -6,21 +6,19 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from db.models import QueryTemplate, User
 from services.errors import ParameterError, TemplateNotFound
 from services.keys import by_id
-from services.parameters import (
-    METADATA_KINDS,
-    ParameterDefinition,
-    parse_definitions,
-    validate,
-)
+from services.paging import DEFAULT_LIMIT, Page, fetch_page
+from services.parameter_types import METADATA_KINDS, ParameterDefinition
+from services.parameter_validation import validate
+from services.parameters import parse_definitions
 from services.sql_templates import preview_sql
 from services.users import Actor
 from services.windows import default_window, freshest_day
@@ -72,22 +70,59 @@ def may_edit_template(actor: Actor | None, template: QueryTemplate) -> bool:
     return actor.is_admin or template.owner_uuid == actor.id
 
 
+#: A template author's name as lists show it (the e-mail when they gave no name; "" for a
+#: library template), selected with the templates themselves.
+OWNER_NAME = func.coalesce(func.nullif(User.name, ""), User.email, "").label("owner_name")
+
+
+@overload
 def list_templates(
     *,
     session: Session,
     actor: Actor | None,
     search: str | None = None,
     category: str | None = None,
-) -> list[TemplateSummary]:
-    """Templates `actor` may see, by category then name, narrowed by a search and a category.
+    report_type: str | None = None,
+    page: None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> list[TemplateSummary]: ...
+
+
+@overload
+def list_templates(
+    *,
+    session: Session,
+    actor: Actor | None,
+    search: str | None = None,
+    category: str | None = None,
+    report_type: str | None = None,
+    page: int,
+    limit: int = DEFAULT_LIMIT,
+) -> Page[TemplateSummary]: ...
+
+
+def list_templates(
+    *,
+    session: Session,
+    actor: Actor | None,
+    search: str | None = None,
+    category: str | None = None,
+    report_type: str | None = None,
+    page: int | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> list[TemplateSummary] | Page[TemplateSummary]:
+    """Templates `actor` may see, by category then name, narrowed by a search, a category
+    and a report type; all, or with `page`, one page of `limit` and the total.
 
     `search` matches anywhere in the name, description or template id, ignoring case;
-    a blank search or category filters nothing. `actor` None: every template (internal).
+    a blank search, category or report type filters nothing. `actor` None: every template
+    (internal).
     """
     query = visible_templates(
-        select(QueryTemplate).order_by(
-            QueryTemplate.category, QueryTemplate.name, QueryTemplate.template_id
-        ),
+        select(QueryTemplate)
+        .add_columns(OWNER_NAME)
+        .outerjoin(User, User.id == QueryTemplate.owner_uuid)
+        .order_by(QueryTemplate.category, QueryTemplate.name, QueryTemplate.template_id),
         actor,
     )
     if search and search.strip():
@@ -106,11 +141,18 @@ def list_templates(
         )
     if category and category.strip():
         query = query.where(QueryTemplate.category == category.strip())
-    templates = list(session.scalars(query))
-    owners = _owner_names(session, {t.owner_uuid for t in templates if t.owner_uuid})
-    return [
-        _summary(template, actor, owners.get(template.owner_uuid, "")) for template in templates
-    ]
+    if report_type:
+        query = query.where(QueryTemplate.report_type == report_type)
+    # One query, the authors' names included (a page adds its COUNT).
+    if page is None:
+        return [_summary(row[0], actor, row.owner_name) for row in session.execute(query)]
+    return fetch_page(
+        session,
+        query,
+        page=page,
+        limit=limit,
+        item=lambda row: _summary(row[0], actor, row.owner_name),
+    )
 
 
 def _owner_names(session: Session, uuids: set[uuid.UUID]) -> dict[uuid.UUID | None, str]:
