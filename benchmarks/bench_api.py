@@ -5,10 +5,9 @@ Uses TEST_POSTGRES_URL (default: local PostgreSQL) for a new metadata database, 
 the end, and BENCH_REDIS_URL (default: local Redis, database 13, flushed).
 
 - 10,000 reports (with dashboards, 2,000 schedules) and 200,000 executions, bulk-inserted.
-- The server: `reportbuilder web` when it serves with gunicorn (`--workers`), else the same
-  server through `python -m api.server`; RATE_LIMITS=off in its environment. Where the
-  settings do not know RATE_LIMITS yet, runs are spread over enough users to stay under
-  10 per minute each, so the limits never refuse one either way.
+- The server: `reportbuilder web` (gunicorn), RATE_LIMITS=off in its environment. Runs are
+  also spread over enough users to stay under 10 per minute each, so the limits never
+  refuse one either way.
 - list: `GET /api/report-builder/reports?limit=50` as an admin (all 10,000 reports) and as
   an analyst (their 250); goal p95 <= 100 ms.
 - run: `POST /api/report-builder/reports/{id}/run` (a pending row + an RQ job); goal
@@ -253,19 +252,9 @@ def _free_port() -> int:
 
 
 def _server_command(port: int, workers: int | None) -> list[str]:
-    """`reportbuilder web` once it serves with gunicorn; until then the same server module."""
+    """`reportbuilder web`: gunicorn serving the app and the API."""
     extra = ["--workers", str(workers)] if workers else []
-    help_text = subprocess.run(
-        [sys.executable, "-m", "cli", "web", "--help"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout
-    base = ["--host", "127.0.0.1", "--port", str(port), *extra]
-    if "--workers" in help_text:
-        return [sys.executable, "-m", "cli", "web", *base]
-    return [sys.executable, "-m", "api.server", *base]
+    return [sys.executable, "-m", "cli", "web", "--host", "127.0.0.1", "--port", str(port), *extra]
 
 
 @contextmanager

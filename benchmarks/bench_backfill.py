@@ -41,9 +41,10 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.common import metadata_database  # noqa: E402
 from db.models import ReportExecution  # noqa: E402
 from db.session import make_engine, make_session_factory  # noqa: E402
-from services.backfills import backfill_window, get_backfill, segments, start_backfill  # noqa: E402
+from services.backfill_plans import backfill_window, segments  # noqa: E402
+from services.backfills import get_backfill, start_backfill  # noqa: E402
 from services.instances import engine_for, get_instance  # noqa: E402
-from services.parameters import validate  # noqa: E402
+from services.parameter_validation import validate  # noqa: E402
 from services.reports import create_report  # noqa: E402
 from services.sql_templates import render  # noqa: E402
 from services.templates import definitions_of, get_template_row  # noqa: E402
@@ -156,6 +157,7 @@ def main() -> None:
                 instance_id="demo",
                 name="A year, day by day",
             ).report_id
+            session.commit()  # services flush; the caller commits its unit of work
             max_concurrency = get_instance(
                 session=session, actor=actor, instance_id="demo"
             ).max_concurrency

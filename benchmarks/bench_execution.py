@@ -41,7 +41,7 @@ from db.models import QueryTemplate  # noqa: E402
 from db.session import make_engine, make_session_factory  # noqa: E402
 from services.executions import get_execution, run_template  # noqa: E402
 from services.instances import engine_for, get_instance, save_instance  # noqa: E402
-from services.parameters import validate  # noqa: E402
+from services.parameter_validation import validate  # noqa: E402
 from services.sql_templates import render  # noqa: E402
 from services.templates import definitions_of, get_template_row  # noqa: E402
 from services.users import Actor, system_actor  # noqa: E402

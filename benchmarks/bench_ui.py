@@ -60,10 +60,10 @@ from db.models import (  # noqa: E402
     ReportExecution,
 )
 from db.session import make_engine, make_session_factory  # noqa: E402
-from services.backfills import segments  # noqa: E402
+from services.backfill_plans import segments  # noqa: E402
 from services.demo import DEMO_INSTANCE_ID, ensure_demo  # noqa: E402
 from services.instances import engine_for  # noqa: E402
-from services.parameters import validate  # noqa: E402
+from services.parameter_validation import validate  # noqa: E402
 from services.reports import create_report  # noqa: E402
 from services.results import ResultsStore  # noqa: E402
 from services.sql_templates import render  # noqa: E402

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, aliased
 from db.models import ReportDataCollection, ReportDefinition, ReportExecution, ReportSchedule
 from services.access import visible_executions, visible_reports
 from services.executions import ACTIVE_STATUSES, ExecutionInfo, execution_info
-from services.pages import DEFAULT_LIMIT
+from services.paging import DEFAULT_LIMIT
 from services.reports import get_report_row
 from services.schedules import next_due
 from services.users import Actor

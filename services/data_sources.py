@@ -13,7 +13,7 @@ import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.engine import make_url
@@ -33,6 +33,7 @@ from services.errors import (
     Conflict,
     ParameterError,
     PermissionDenied,
+    SecretError,
     TemplateDefinitionError,
     ValidationFailed,
 )
@@ -42,8 +43,9 @@ from services.instances import (
     get_instance,
     save_instance,
 )
-from services.parameters import OPTION_LIST_NAME
-from services.secrets import SecretError, decrypt_url
+from services.paging import DEFAULT_LIMIT, Page, fetch_page
+from services.parameter_types import OPTION_LIST_NAME
+from services.secrets import decrypt_url
 from services.source_connections import SECRET_OPTION, as_int, connection_url
 from services.sql_templates import check_template
 from services.users import Actor
@@ -150,11 +152,44 @@ def report_count(session: Session, instance_uuid: uuid.UUID) -> int:
     return session.scalar(statement) or 0
 
 
-def list_sources(*, session: Session, actor: Actor, secret_key: str) -> list[SourceInfo]:
-    """Every source, active or not, by name, each with the count of reports using it."""
+@overload
+def list_sources(
+    *,
+    session: Session,
+    actor: Actor,
+    secret_key: str,
+    page: None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> list[SourceInfo]: ...
+
+
+@overload
+def list_sources(
+    *, session: Session, actor: Actor, secret_key: str, page: int, limit: int = DEFAULT_LIMIT
+) -> Page[SourceInfo]: ...
+
+
+def list_sources(
+    *,
+    session: Session,
+    actor: Actor,
+    secret_key: str,
+    page: int | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> list[SourceInfo] | Page[SourceInfo]:
+    """Every source, active or not, by name, each with the count of reports using it; all,
+    or with `page`, one page of `limit` and the total."""
     require_admin(actor)
-    instances = session.scalars(select(Instance).order_by(Instance.name, Instance.instance_id))
-    return [source_info(session, i, secret_key=secret_key) for i in instances]
+    statement = select(Instance).order_by(Instance.name, Instance.instance_id)
+    if page is None:
+        return [source_info(session, i, secret_key=secret_key) for i in session.scalars(statement)]
+    return fetch_page(
+        session,
+        statement,
+        page=page,
+        limit=limit,
+        item=lambda row: source_info(session, row[0], secret_key=secret_key),
+    )
 
 
 def get_source(*, session: Session, actor: Actor, secret_key: str, instance_id: str) -> SourceInfo:

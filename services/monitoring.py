@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import ReportDefinition, ReportSchedule
-from services.errors import NotFound, PermissionDenied
+from services.errors import JobNotFound, PermissionDenied
 from services.runtime import ALL_QUEUES, last_scheduler_tick
 from services.users import Actor
 
@@ -33,10 +33,6 @@ FAILED_JOBS_LIMIT = 50
 EXC_SUMMARY_CHARS = 300
 # URLs in error text may carry credentials (DESIGN.md, Security): never show them.
 _URL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://\S+")
-
-
-class JobNotFound(NotFound):
-    kind = "job"
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from db.models import MAX_LOOKBACK_DAYS, SCHEDULE_TYPES, SEGMENT_TYPES
-from services.backfills import REPROCESS_MODES
+from services.backfill_plans import REPROCESS_MODES
 from services.cron import MAX_DAY_OF_MONTH, zone
 from services.errors import ParameterError, ValidationFailed
 from services.schedules import schedule_cron

@@ -6,20 +6,13 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from db.models import User
-from services.errors import Conflict, ParameterError
+from services.errors import ParameterError, SetupDone
 from services.user_admin import MAX_NAME_LENGTH
 from services.users import SYSTEM_EMAIL, Actor, create_user
 
 #: PostgreSQL advisory lock key taken while the first admin is created (two setups at once
 #: would otherwise both see an empty table).
 _SETUP_LOCK_KEY = 0x5E7A9
-
-
-class SetupDone(Conflict):
-    """A user exists already: the first-run setup is closed for good."""
-
-    def __init__(self) -> None:
-        super().__init__("Setup is done: an admin exists already. Sign in instead.")
 
 
 def needs_setup(*, session: Session) -> bool:

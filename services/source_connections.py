@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from services.errors import ParameterError
+from services.errors import EngineError, ParameterError
 from services.instances import check_url
 
 #: SQLAlchemy driver of each engine when a source is given as fields.
@@ -129,7 +129,6 @@ def options_problem(engine: str, url: str) -> str | None:
     """What the engine's driver would refuse in the URL's options, if anything."""
     if engine != "mysql":
         return None
-    from services.engines.base import EngineError
     from services.engines.mysql_engine import connect_arguments
 
     try:

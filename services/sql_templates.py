@@ -22,7 +22,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError
 
 from services.errors import TemplateDefinitionError
-from services.parameters import ParameterDefinition
+from services.parameter_types import ParameterDefinition
 
 Dialect = Literal["duckdb", "mysql", "postgresql", "sqlite"]
 

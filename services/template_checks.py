@@ -12,9 +12,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from services.dashboards import WINDOW_COLUMNS, check_report_config
+from services.dashboard_data import WINDOW_COLUMNS
+from services.dashboards import check_report_config
 from services.errors import TemplateDefinitionError, ValidationFailed
-from services.parameters import ParameterDefinition, parse_definitions
+from services.parameter_types import ParameterDefinition
+from services.parameters import parse_definitions
 from services.sql_templates import PLACEHOLDER, WINDOW_NAMES, Dialect, check_template
 
 #: Kinds of report a template produces; they name how its result is best read.

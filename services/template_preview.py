@@ -8,12 +8,9 @@ preview may read it; RQ keeps its result for PREVIEW_TTL_S.
 
 from __future__ import annotations
 
-import math
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from decimal import Decimal
 from typing import Any
 
 from redis import Redis
@@ -24,10 +21,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import Instance
 from services.access import require_runner
-from services.engines import EngineError
-from services.errors import DomainError, NotFound, ValidationFailed
+from services.errors import DomainError, EngineError, PreviewNotFound, ValidationFailed
+from services.exports import jsonable
 from services.instances import engine_for, get_instance
-from services.parameters import parse_definitions, validate
+from services.parameter_validation import validate
+from services.parameters import parse_definitions
 from services.runtime import EXECUTIONS_QUEUE
 from services.sql_templates import render
 from services.template_checks import check_content
@@ -56,10 +54,6 @@ _STATES = {
     JobStatus.STOPPED: "failed",
     JobStatus.CANCELED: "failed",
 }
-
-
-class PreviewNotFound(NotFound):
-    kind = "preview"
 
 
 @dataclass(frozen=True)
@@ -200,7 +194,7 @@ def perform_preview(
             if not columns:
                 columns = [{"name": f.name, "type": str(f.type)} for f in batch.schema]
             take = batch.slice(0, limit - len(rows)).to_pylist()
-            rows.extend({k: json_safe(v) for k, v in row.items()} for row in take)
+            rows.extend({k: jsonable(v) for k, v in row.items()} for row in take)
             if len(rows) >= limit:
                 # Batches hold far more rows than a preview, so the one read tells.
                 truncated = batch.num_rows > len(take)
@@ -210,24 +204,3 @@ def perform_preview(
     finally:
         batches.close()  # type: ignore[attr-defined]  # stop the engine's streaming
     return {"columns": columns, "rows": rows, "truncated": truncated}
-
-
-def json_safe(value: Any) -> Any:
-    """A result value as JSON can carry it."""
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            return None
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return value.hex()
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_safe(v) for v in value]
-    if isinstance(value, int | float | str | bool) or value is None:
-        return value
-    return str(value)
