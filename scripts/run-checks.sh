@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole check run behind `make test`: ruff, mypy, then pytest (with PostgreSQL and
-# Redis from scripts/test-services.sh). Every step runs even when an earlier one fails;
-# the exit status is non-zero when any step failed. Arguments are passed on to pytest.
+# The whole check run behind `make test`: ruff, mypy, then pytest in parallel processes
+# (pytest-xdist; PostgreSQL, MariaDB and Redis from scripts/test-services.sh). Every step
+# runs even when an earlier one fails; the exit status is non-zero when any step failed.
+# Arguments are passed on to pytest.
 #
 #   scripts/run-checks.sh [PYTEST_ARG...]
 set -euo pipefail
@@ -25,7 +26,7 @@ step() {
     fi
 }
 
-pytest_args=(--headless)
+pytest_args=()
 if [[ ! -x /usr/bin/chromedriver ]] && ! command -v chromedriver >/dev/null 2>&1; then
     cat >&2 <<'EOF'
 
@@ -38,13 +39,13 @@ if [[ ! -x /usr/bin/chromedriver ]] && ! command -v chromedriver >/dev/null 2>&1
 !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
 
 EOF
-    pytest_args+=(-m "not browser")
+    pytest_args+=(--no-browser)
 fi
 
 step "ruff check" "$BIN/ruff" check .
 step "mypy" "$BIN/mypy"
-# pytest exit status 5 (no tests collected) is a failure here too.
-step "pytest" "$ROOT/scripts/test-services.sh" "$BIN/pytest" "${pytest_args[@]}" "$@"
+# The suite in parallel, then the browser tests (scripts/pytest-all.sh).
+step "pytest" "$ROOT/scripts/test-services.sh" "$ROOT/scripts/pytest-all.sh" "${pytest_args[@]}" "$@"
 
 echo
 if ((${#failed[@]})); then

@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from db.session import make_engine
-from tests.conftest import SKIP_POSTGRES, create_postgres_database, drop_postgres_database
+from tests.databases import SKIP_POSTGRES, create_postgres_database, drop_postgres_database
 
 DEFAULT_TEST_MARIADB_URL = "mysql+pymysql://root@127.0.0.1:3306/"
 #: Set to 1 by `make test` where no MariaDB server answers or can be started.

@@ -14,20 +14,12 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.test import TestResponse
 
-import api
 from api.routing import EXTENSION
 from app import create_app
 from services.results import ResultsStore
 from services.users import create_api_token
 from settings import Settings, load_settings
-from tests.services.conftest import (  # noqa: F401  (fixtures shared with service tests)
-    World,
-    redis,
-    store,
-    worker_env,
-    world,
-)
-from tests.workers.helpers import TEST_SECRET_KEY
+from tests.factories import TEST_SECRET_KEY, World
 
 #: Prefix of the report-builder endpoints.
 RB = "/api/report-builder"
@@ -41,7 +33,7 @@ def app_settings(
     tmp_path: Path,
     database_url: str,
     redis_url: str,
-    store: ResultsStore,  # noqa: F811
+    store: ResultsStore,
 ) -> Settings:
     return load_settings(
         {
@@ -57,7 +49,6 @@ def app_settings(
 @pytest.fixture
 def server(app_settings: Settings, session_factory: sessionmaker[Session]) -> Flask:
     flask_app: Flask = create_app(app_settings, session_factory).server
-    api.register(flask_app)  # idempotent: app.create_app may have registered it already
     flask_app.extensions[EXTENSION].clock = lambda: PINNED_TIME
     return flask_app
 
@@ -92,7 +83,7 @@ class ApiClient:
 
 
 @pytest.fixture
-def tokens(session: Session, world: World) -> dict[str, str]:  # noqa: F811
+def tokens(session: Session, world: World) -> dict[str, str]:
     made = {
         role: create_api_token(session=session, email=f"{role}@example.com")
         for role in ("owner", "other", "viewer", "admin")

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import openpyxl
 
 from tests.api.conftest import ApiClient, assert_error, create_report
-from tests.services.conftest import run_worker_burst
+from tests.factories import run_worker_burst
 
 
 def _dashboard_ids(client: ApiClient, as_: str = "owner", **query: object) -> list[str]:

@@ -4,11 +4,10 @@ over 90 days, created through the API and polled until done."""
 from __future__ import annotations
 
 import subprocess
-import time
 from datetime import date, timedelta
 
 from tests.api.conftest import ApiClient, create_report
-from tests.services.conftest import background_worker  # noqa: F401  (fixture)
+from tests.factories import wait_for
 
 #: Seconds the whole backfill may take with one worker.
 DONE_WITHIN_S = 120
@@ -16,7 +15,7 @@ DONE_WITHIN_S = 120
 
 def test_a_weekly_backfill_over_90_days_runs_to_the_end_through_the_api(
     client: ApiClient,
-    background_worker: subprocess.Popen[str],  # noqa: F811
+    background_worker: subprocess.Popen[str],
 ) -> None:
     created = create_report(
         client,
@@ -25,14 +24,13 @@ def test_a_weekly_backfill_over_90_days_runs_to_the_end_through_the_api(
     )
     path = f"/backfills/{created['collection_id']}"
 
-    deadline = time.monotonic() + DONE_WITHIN_S
-    backfill = client.get(path).json
-    while backfill is not None and backfill["status"] == "running":
-        assert time.monotonic() < deadline, backfill
+    def ended() -> bool:
         assert background_worker.poll() is None, "the worker died"
-        time.sleep(0.25)
-        backfill = client.get(path).json
+        shown = client.get(path).json
+        return shown is None or shown["status"] != "running"
 
+    wait_for(ended, timeout=DONE_WITHIN_S, interval=0.25)
+    backfill = client.get(path).json
     assert backfill is not None and backfill["status"] == "completed", backfill
     segments = backfill["segments"]
     # 90 days cut at ISO week boundaries: 12 whole weeks and two clipped ends, or one less.

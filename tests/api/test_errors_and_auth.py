@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 
 from tests.api.conftest import ApiClient, assert_error, create_report
-from tests.services.conftest import World
+from tests.factories import World
 from webauth import session_values
 
 

@@ -7,7 +7,7 @@ import csv
 import io
 
 from tests.api.conftest import ApiClient, assert_error, create_report
-from tests.services.conftest import run_worker_burst
+from tests.factories import run_worker_burst
 
 
 def test_executions_are_listed_newest_first_with_filters(client: ApiClient) -> None:

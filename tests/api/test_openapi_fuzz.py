@@ -32,13 +32,8 @@ from db.session import make_engine, make_session_factory
 from services.instances import save_instance
 from services.users import create_api_token, create_user
 from settings import load_settings
-from tests.conftest import (
-    SKIP_POSTGRES,
-    create_postgres_database,
-    drop_postgres_database,
-)
-from tests.services.conftest import SQL_NUMBERS, add_template, make_warehouse
-from tests.workers.helpers import TEST_SECRET_KEY
+from tests.databases import SKIP_POSTGRES, create_postgres_database, drop_postgres_database
+from tests.factories import SQL_NUMBERS, TEST_SECRET_KEY, add_template, make_warehouse
 
 #: Examples hypothesis generates per operation; with ~35 operations on two databases this
 #: keeps the module well under a minute.
@@ -84,10 +79,10 @@ def fuzzed(
                 "DATABASE_URL": url,
                 "REDIS_URL": _redis_url(),
                 "SECRET_KEY": TEST_SECRET_KEY,
+                "RATE_LIMITS": "off",
             }
         )
         server = create_app(settings_, factory).server
-        api.register(server, rate_limits=False)
         ids = _objects(server, tokens["owner"])
         yield Fuzzed(server, tokens, ids)
     finally:
@@ -97,11 +92,9 @@ def fuzzed(
 
 
 def _redis_url() -> str:
-    import os
+    from tests.databases import redis_test_url
 
-    from tests.conftest import DEFAULT_TEST_REDIS_URL
-
-    return os.environ.get("TEST_REDIS_URL") or DEFAULT_TEST_REDIS_URL
+    return redis_test_url()
 
 
 def _seed(session: Session, workdir: Path) -> dict[str, str]:

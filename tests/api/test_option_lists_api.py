@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Instance
 from tests.api.conftest import ApiClient, assert_error
-from tests.services.conftest import World
+from tests.factories import World
 
 #: The instance's option list "labels": the numbers' labels, searched by what is typed.
 LABELS_SQL = (

@@ -3,7 +3,7 @@ run, backfill; and who may do what."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any, get_args
 
 import pytest
@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 from api import schemas
 from db.models import Instance, ReportDefinition, ReportExecution
 from services.reports import RUN_KINDS
-from services.run_events import record_run_end
+from services.run_lifecycle import end_run
+from services.run_worker import claim
 from services.windows import freshest_day
 from tests.api.conftest import RB, ApiClient, assert_error, create_report
-from tests.services.conftest import World
+from tests.factories import World
 
 
 def test_creating_a_report_answers_its_ids_and_dashboard(client: ApiClient) -> None:
@@ -391,13 +392,11 @@ def executions_in(session: Session) -> int:
 
 
 def end_runs(session: Session, statuses: dict[str, str]) -> None:
-    """End runs (execution id → status) as a worker would."""
+    """End runs (execution id → status) as a worker would: claimed, then ended."""
     for execution_id, status in statuses.items():
-        row = session.scalars(
-            select(ReportExecution).where(ReportExecution.execution_id == execution_id)
-        ).one()
-        row.status, row.completed_at = status, datetime.now(UTC)
-        record_run_end(session, row)
+        execution = claim(session=session, execution_id=execution_id)
+        assert execution is not None, f"{execution_id} is not pending"
+        end_run(session=session, execution_uuid=execution.id, status=status)
     session.commit()
 
 

@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.api.conftest import RB
-from tests.services.conftest import wait_for
-from tests.workers.helpers import PROJECT_ROOT
+from tests.factories import PROJECT_ROOT, wait_for
 
 #: Seconds gunicorn may take to answer its first request.
 START_TIMEOUT_S = 30
@@ -44,7 +43,7 @@ def _get(url: str, token: str | None = None) -> tuple[int, bytes]:
 @pytest.fixture
 def web_server(worker_env: dict[str, str], tmp_path: Path) -> Iterator[str]:
     port = _free_port()
-    command = ["-m", "api.server", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"]
+    command = ["-m", "cli", "web", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"]
     process = subprocess.Popen(
         [sys.executable, *command],
         env={**os.environ, **worker_env, "DATA_DIR": str(tmp_path)},

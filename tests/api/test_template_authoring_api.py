@@ -12,7 +12,7 @@ from rq.worker import SimpleWorker
 
 from services.runtime import EXECUTIONS_QUEUE
 from tests.api.conftest import ApiClient, assert_error
-from tests.services.conftest import World
+from tests.factories import World
 from workers.context import job_context
 
 SQL = (
@@ -59,7 +59,7 @@ def test_an_analyst_creates_a_template_at_version_1(client: ApiClient) -> None:
 
     assert made["template_id"] == "small_numbers" and made["version"] == 1
     assert made["is_published"] is False and made["can_edit"] is True
-    assert made["owner_name"] == "owner"
+    assert made["owner_name"] == "Owner"
     assert [d["name"] for d in made["parameter_definitions"]] == ["below", "skip"]
 
 

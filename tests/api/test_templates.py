@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from api.routing import EXTENSION
 from tests.api.conftest import ApiClient, assert_error
-from tests.services.conftest import SQL_NUMBERS, World, add_template
+from tests.factories import SQL_NUMBERS, World, add_template
 
 
 def test_templates_are_listed_with_filters_and_pagination(

@@ -13,7 +13,7 @@ from services.instances import save_instance
 from services.secrets import hash_password
 from services.users import SYSTEM_EMAIL, Actor, create_user, system_actor
 from tests.api.conftest import ApiClient, World, assert_error
-from tests.workers.helpers import TEST_SECRET_KEY
+from tests.factories import TEST_SECRET_KEY
 from webauth import SESSION_USER_KEY, session_values
 
 USERS = "/api/admin/users"

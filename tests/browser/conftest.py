@@ -16,8 +16,8 @@ import pytest
 from selenium.webdriver.chrome.options import Options
 from sqlalchemy.orm import Session, sessionmaker
 
-from db import migrate
 from db.session import make_engine, make_session_factory
+from tests.databases import migrated_sqlite_url
 
 #: Debian's chromium package; dash_duo finds the matching chromedriver on PATH.
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -42,11 +42,9 @@ def pytest_setup_options() -> Options:
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
+def sqlite_url(tmp_path: Path, request: pytest.FixtureRequest) -> str:
     """A SQLite metadata database migrated to head: the browser needs only one backend."""
-    url = f"sqlite:///{tmp_path / 'metadata.db'}"
-    migrate.upgrade(url)
-    return url
+    return migrated_sqlite_url(request, tmp_path)
 
 
 @pytest.fixture

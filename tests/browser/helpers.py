@@ -14,15 +14,13 @@ and `wait_for` treats a stale or not-yet-drawn element as "not yet".
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -38,18 +36,21 @@ from selenium.webdriver.common.keys import Keys
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.session import session_scope
-from services.demo import DEMO_INSTANCE_ID, build_demo_database, ensure_demo
-from services.users import Actor, create_user, grant_instance
-from settings import Settings, load_settings
-from tests.workers.helpers import PROJECT_ROOT, TEST_SECRET_KEY
+from services.demo import DEMO_INSTANCE_ID
+from tests.factories import (
+    PROJECT_ROOT,
+    DemoWorld,
+    build_demo_warehouse,
+    build_demo_world,
+)
 
-SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
-#: Scale of the demo warehouse: small enough to build in a few seconds, big enough to chart.
-DEMO_SCALE = 0.05
-ANALYST_EMAIL = "ana@example.com"
-ADMIN_EMAIL = "admin@example.com"
-VIEWER_EMAIL = "victor@example.com"
-PASSWORD = "correct-horse-battery"
+#: Where `save_screenshot` writes: docs/screenshots (the README's pictures) only when
+#: UPDATE_SCREENSHOTS=1, so that a test run leaves the tree as it found it.
+SCREENSHOTS = (
+    PROJECT_ROOT / "docs" / "screenshots"
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1"
+    else Path(tempfile.gettempdir()) / "reportbuilder-screenshots"
+)
 #: What a wait tries again: an element redrawn under us (stale) or not drawn yet.
 NOT_YET: tuple[type[Exception], ...] = (StaleElementReferenceException, NoSuchElementException)
 #: What a click also tries again: an element still covered (a modal fading in) or hidden.
@@ -59,58 +60,6 @@ NOT_CLICKABLE_YET = (*NOT_YET, ElementClickInterceptedException, ElementNotInter
 CLEAR_KEYS = (Keys.CONTROL, "a", Keys.NULL, Keys.DELETE)
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class BrowserWorld:
-    settings: Settings
-    analyst: Actor
-    admin: Actor
-    viewer: Actor
-    env: dict[str, str]
-
-
-def build_world(
-    *,
-    tmp_path: Path,
-    database_url: str,
-    session_factory: sessionmaker[Session],
-    demo_warehouse: Path,
-    redis_url: str | None = None,
-) -> BrowserWorld:
-    """Settings for the app and its workers, the demo instance and library, three users."""
-    data_dir = tmp_path / "data"
-    data_dir.mkdir(exist_ok=True)
-    shutil.copy(demo_warehouse, data_dir / demo_warehouse.name)
-    env = {
-        "DATA_DIR": str(data_dir),
-        "DATABASE_URL": database_url,
-        "RESULTS_DIR": str(tmp_path / "results"),
-        "SECRET_KEY": TEST_SECRET_KEY,
-    }
-    if redis_url:
-        env["REDIS_URL"] = redis_url
-    settings = load_settings(env)
-    with session_scope(session_factory) as session:
-        ensure_demo(session=session, settings=settings, scale=DEMO_SCALE)
-        analyst = create_user(
-            session=session, email=ANALYST_EMAIL, role="analyst", name="Ana", password=PASSWORD
-        )
-        grant_instance(session=session, email=ANALYST_EMAIL, instance_id=DEMO_INSTANCE_ID)
-        viewer = create_user(
-            session=session, email=VIEWER_EMAIL, role="viewer", name="Victor", password=PASSWORD
-        )
-        grant_instance(session=session, email=VIEWER_EMAIL, instance_id=DEMO_INSTANCE_ID)
-        admin = create_user(
-            session=session, email=ADMIN_EMAIL, role="admin", name="Alex", password=PASSWORD
-        )
-    return BrowserWorld(settings=settings, analyst=analyst, admin=admin, viewer=viewer, env=env)
-
-
-def build_demo_warehouse(folder: Path) -> Path:
-    path = folder / "demo.duckdb"
-    build_demo_database(path, today=date.today(), scale=DEMO_SCALE)
-    return path
 
 
 @contextmanager
@@ -256,7 +205,7 @@ def set_viewport(driver: Any, width: int, height: int) -> None:
 
 
 def save_screenshot(dash_duo: Any, name: str, *, full_height: bool = False) -> Path:
-    """docs/screenshots/NAME at 1280×800 (or as tall as the page with `full_height`)."""
+    """SCREENSHOTS/NAME at 1280×800 (or as tall as the page with `full_height`)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     driver = dash_duo.driver
     set_viewport(driver, 1280, 800)
@@ -294,9 +243,9 @@ def world(
     browser_session_factory: sessionmaker[Session],
     demo_warehouse: Path,
     redis_url: str,
-) -> BrowserWorld:
-    return build_world(
-        tmp_path=tmp_path,
+) -> DemoWorld:
+    return build_demo_world(
+        folder=tmp_path,
         database_url=sqlite_url,
         session_factory=browser_session_factory,
         demo_warehouse=demo_warehouse,
@@ -305,13 +254,13 @@ def world(
 
 
 @pytest.fixture
-def worker(world: BrowserWorld) -> Iterator[subprocess.Popen[bytes]]:
+def worker(world: DemoWorld) -> Iterator[subprocess.Popen[bytes]]:
     """A real `reportbuilder worker` process on the world's database, Redis and results."""
     with running("worker", env=world.env) as process:
         yield process
 
 
-def make_report(world: BrowserWorld, session_factory: sessionmaker[Session], **fields: Any) -> Any:
+def make_report(world: DemoWorld, session_factory: sessionmaker[Session], **fields: Any) -> Any:
     """A report of the analyst on the demo instance (daily_trend unless told otherwise)."""
     from services.reports import create_report
 
@@ -325,7 +274,7 @@ def make_report(world: BrowserWorld, session_factory: sessionmaker[Session], **f
         return create_report(session=session, actor=world.analyst, **values)
 
 
-def start_app(dash_duo: Any, world: BrowserWorld, session_factory: sessionmaker[Session]) -> Any:
+def start_app(dash_duo: Any, world: DemoWorld, session_factory: sessionmaker[Session]) -> Any:
     from app import create_app
 
     app = create_app(world.settings, session_factory=session_factory)

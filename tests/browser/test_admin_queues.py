@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from services.runtime import LAST_TICK_KEY
 from tests.browser.conftest import sign_in_browser
 from tests.browser.helpers import (
-    BrowserWorld,
+    DemoWorld,
     attribute,
     save_screenshot,
     severe_logs,
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.browser
 
 def test_an_admin_sees_workers_and_a_healthy_scheduler(
     dash_duo: Any,
-    world: BrowserWorld,
+    world: DemoWorld,
     worker: Any,
     browser_session_factory: sessionmaker[Session],
 ) -> None:
@@ -45,7 +45,7 @@ def test_an_admin_sees_workers_and_a_healthy_scheduler(
 
 
 def test_without_a_worker_or_a_tick_the_banner_turns_red(
-    dash_duo: Any, world: BrowserWorld, browser_session_factory: sessionmaker[Session]
+    dash_duo: Any, world: DemoWorld, browser_session_factory: sessionmaker[Session]
 ) -> None:
     app = start_app(dash_duo, world, browser_session_factory)
     sign_in_browser(dash_duo, app, world.admin.id)
@@ -59,7 +59,7 @@ def test_without_a_worker_or_a_tick_the_banner_turns_red(
 
 @pytest.mark.parametrize("role", ["analyst", "viewer"])
 def test_anyone_else_gets_a_403_page(
-    dash_duo: Any, world: BrowserWorld, browser_session_factory: sessionmaker[Session], role: str
+    dash_duo: Any, world: DemoWorld, browser_session_factory: sessionmaker[Session], role: str
 ) -> None:
     app = start_app(dash_duo, world, browser_session_factory)
     sign_in_browser(dash_duo, app, getattr(world, role).id)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.browser.conftest import sign_in_browser
 from tests.browser.helpers import (
-    BrowserWorld,
+    DemoWorld,
     click,
     save_screenshot,
     severe_logs,
@@ -35,7 +35,7 @@ def _button(kind: str, index: str) -> str:
 
 def test_an_admin_adds_a_mariadb_source_tests_it_and_browses_its_schema(
     dash_duo: Any,
-    world: BrowserWorld,
+    world: DemoWorld,
     browser_session_factory: sessionmaker[Session],
     mariadb_warehouse: str,
 ) -> None:

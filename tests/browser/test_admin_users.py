@@ -17,7 +17,6 @@ from services.instances import save_instance
 from services.users import create_user
 from settings import load_settings
 from tests.browser.helpers import (
-    PASSWORD,
     attribute,
     click,
     save_screenshot,
@@ -29,7 +28,7 @@ from tests.browser.helpers import (
     type_into,
     wait_for,
 )
-from tests.workers.helpers import TEST_SECRET_KEY
+from tests.factories import PASSWORD, TEST_SECRET_KEY
 
 pytestmark = pytest.mark.browser
 

@@ -12,7 +12,7 @@ from services.backfills import start_backfill
 from services.runtime import redis_connection
 from tests.browser.conftest import sign_in_browser
 from tests.browser.helpers import (
-    BrowserWorld,
+    DemoWorld,
     click,
     make_report,
     save_screenshot,
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.browser
 
 def test_star_a_dashboard_and_find_it_first_on_home(
     dash_duo: Any,
-    world: BrowserWorld,
+    world: DemoWorld,
     worker: Any,
     browser_session_factory: sessionmaker[Session],
 ) -> None:

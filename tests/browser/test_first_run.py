@@ -20,7 +20,7 @@ from tests.browser.helpers import (
     type_into,
     wait_for,
 )
-from tests.workers.helpers import TEST_SECRET_KEY
+from tests.factories import TEST_SECRET_KEY
 
 pytestmark = pytest.mark.browser
 

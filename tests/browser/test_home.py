@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.browser.conftest import sign_in_browser
 from tests.browser.helpers import (
-    BrowserWorld,
+    DemoWorld,
     click,
     make_report,
     save_screenshot,
@@ -35,7 +35,7 @@ def _bootstrap_is_applied(dash_duo: Any) -> bool:
 
 
 def test_a_new_user_sees_what_to_do_next_on_every_section(
-    dash_duo: Any, world: BrowserWorld, browser_session_factory: sessionmaker[Session]
+    dash_duo: Any, world: DemoWorld, browser_session_factory: sessionmaker[Session]
 ) -> None:
     app = start_app(dash_duo, world, browser_session_factory)
     sign_in_browser(dash_duo, app, world.analyst.id)
@@ -61,7 +61,7 @@ def test_a_new_user_sees_what_to_do_next_on_every_section(
 
 def test_home_with_a_favorite_a_schedule_and_runs(
     dash_duo: Any,
-    world: BrowserWorld,
+    world: DemoWorld,
     worker: Any,
     browser_session_factory: sessionmaker[Session],
 ) -> None:

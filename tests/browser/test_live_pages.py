@@ -17,7 +17,7 @@ from services.runtime import redis_connection
 from services.schedules import create_schedule
 from tests.browser.conftest import sign_in_browser
 from tests.browser.helpers import (
-    BrowserWorld,
+    DemoWorld,
     attributes,
     make_report,
     running,
@@ -68,7 +68,7 @@ def look(dash_duo: Any, name: str) -> Path:
 
 def test_an_open_report_page_shows_the_scheduled_run_when_its_slot_comes(
     dash_duo: Any,
-    world: BrowserWorld,
+    world: DemoWorld,
     worker: Any,
     browser_session_factory: sessionmaker[Session],
 ) -> None:
@@ -112,7 +112,7 @@ def test_an_open_report_page_shows_the_scheduled_run_when_its_slot_comes(
 
 
 def test_the_reports_tab_follows_a_run_to_its_end_on_the_page_it_shows(
-    dash_duo: Any, world: BrowserWorld, browser_session_factory: sessionmaker[Session]
+    dash_duo: Any, world: DemoWorld, browser_session_factory: sessionmaker[Session]
 ) -> None:
     report = make_report(world, browser_session_factory)
     redis = redis_connection(world.settings.redis_url or "")

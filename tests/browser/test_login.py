@@ -8,9 +8,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.browser.helpers import (
-    ANALYST_EMAIL,
-    PASSWORD,
-    BrowserWorld,
+    DemoWorld,
     attribute,
     click,
     save_screenshot,
@@ -22,12 +20,13 @@ from tests.browser.helpers import (
     type_into,
     wait_for,
 )
+from tests.factories import ANALYST_EMAIL, PASSWORD
 
 pytestmark = pytest.mark.browser
 
 
 def test_login_form_signs_in_and_returns_to_the_page_asked_for(
-    dash_duo: Any, world: BrowserWorld, browser_session_factory: sessionmaker[Session]
+    dash_duo: Any, world: DemoWorld, browser_session_factory: sessionmaker[Session]
 ) -> None:
     start_app(dash_duo, world, browser_session_factory)
     set_viewport(dash_duo.driver, 1280, 800)
@@ -50,7 +49,7 @@ def test_login_form_signs_in_and_returns_to_the_page_asked_for(
 
 
 def test_api_token_is_shown_once_then_revoked_and_sign_out_ends_the_session(
-    dash_duo: Any, world: BrowserWorld, browser_session_factory: sessionmaker[Session]
+    dash_duo: Any, world: DemoWorld, browser_session_factory: sessionmaker[Session]
 ) -> None:
     start_app(dash_duo, world, browser_session_factory)
     dash_duo.driver.get(f"{dash_duo.server_url}/login")

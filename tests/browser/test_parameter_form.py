@@ -19,7 +19,7 @@ from services.users import create_user
 from settings import load_settings
 from tests.browser.conftest import sign_in_browser
 from tests.browser.helpers import attribute, click, script_click, severe_logs, type_into
-from tests.services.conftest import add_template, make_warehouse
+from tests.factories import add_template, make_warehouse
 
 pytestmark = pytest.mark.browser
 

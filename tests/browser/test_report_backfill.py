@@ -14,15 +14,15 @@ from sqlalchemy import text as sql
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.session import make_engine, session_scope
-from services.backfills import BackfillPlanInfo, plan_backfill, start_backfill
+from services.backfill_plans import BackfillPlanInfo, plan_backfill
+from services.backfills import start_backfill
 from services.instances import save_instance
 from services.runtime import redis_connection
 from services.users import grant_instance
 from services.windows import freshest_day
 from tests.browser.conftest import sign_in_browser
 from tests.browser.helpers import (
-    ANALYST_EMAIL,
-    BrowserWorld,
+    DemoWorld,
     attributes,
     click,
     make_report,
@@ -34,9 +34,8 @@ from tests.browser.helpers import (
     type_into,
     wait_for,
 )
-from tests.conftest import SKIP_POSTGRES, create_postgres_database, drop_postgres_database
-from tests.services.conftest import add_template
-from tests.workers.helpers import TEST_SECRET_KEY
+from tests.databases import SKIP_POSTGRES, create_postgres_database, drop_postgres_database
+from tests.factories import ANALYST_EMAIL, TEST_SECRET_KEY, add_template
 
 pytestmark = pytest.mark.browser
 
@@ -60,7 +59,7 @@ return code ? code.closest('tr').getAttribute('data-status') : null;
 
 
 def planned(
-    session_factory: sessionmaker[Session], world: BrowserWorld, report_id: str, **range: Any
+    session_factory: sessionmaker[Session], world: DemoWorld, report_id: str, **range: Any
 ) -> BackfillPlanInfo:
     """What the backfill of `range` would make, asked of the service the modal asks."""
     with session_scope(session_factory) as session:
@@ -85,7 +84,7 @@ def button_of(kind: str, index: str) -> str:
 
 def test_a_backfill_between_two_dates_is_previewed_started_and_completes(
     dash_duo: Any,
-    world: BrowserWorld,
+    world: DemoWorld,
     worker: Any,
     browser_session_factory: sessionmaker[Session],
 ) -> None:
@@ -145,7 +144,7 @@ def test_a_backfill_between_two_dates_is_previewed_started_and_completes(
 
 @pytest.fixture
 def slow_warehouse(
-    world: BrowserWorld, browser_session_factory: sessionmaker[Session]
+    world: DemoWorld, browser_session_factory: sessionmaker[Session]
 ) -> Iterator[str]:
     """A PostgreSQL warehouse instance "slowpg" whose template sleeps on listed days; yields
     the warehouse URL (dropped WITH FORCE: a cancelled statement may still be ending)."""
@@ -185,7 +184,7 @@ def set_slow_days(url: str, *days: Any) -> None:
 
 def test_a_cancelled_segment_ends_the_backfill_partial_and_retrying_it_completes_it(
     dash_duo: Any,
-    world: BrowserWorld,
+    world: DemoWorld,
     worker: Any,
     slow_warehouse: str,
     browser_session_factory: sessionmaker[Session],

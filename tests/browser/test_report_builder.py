@@ -21,6 +21,7 @@ from services.users import Actor, create_user
 from settings import load_settings
 from tests.browser.conftest import sign_in_browser
 from tests.browser.helpers import (
+    SCREENSHOTS,
     attribute,
     click,
     read_fresh,
@@ -30,11 +31,10 @@ from tests.browser.helpers import (
     type_into,
     wait_for,
 )
-from tests.services.conftest import add_template, make_warehouse
+from tests.factories import add_template, make_warehouse
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 SECRET_KEY = "test"
 TEMPLATE = "weekly_numbers"
 SQL = """

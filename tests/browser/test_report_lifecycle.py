@@ -17,7 +17,7 @@ from services.schedules import create_schedule, report_schedule
 from tests.browser.conftest import sign_in_browser
 from tests.browser.helpers import (
     NOT_CLICKABLE_YET,
-    BrowserWorld,
+    DemoWorld,
     click,
     make_report,
     save_screenshot,
@@ -49,7 +49,7 @@ def hidden_text(dash_duo: Any, selector: str) -> str:
 
 
 def test_editing_the_schedule_on_the_report_page_shows_the_new_next_runs(
-    dash_duo: Any, world: BrowserWorld, browser_session_factory: sessionmaker[Session]
+    dash_duo: Any, world: DemoWorld, browser_session_factory: sessionmaker[Session]
 ) -> None:
     report = make_report(world, browser_session_factory)
     with session_scope(browser_session_factory) as session:
@@ -87,7 +87,7 @@ def test_editing_the_schedule_on_the_report_page_shows_the_new_next_runs(
 
 
 def test_a_schedule_added_and_removed_from_the_report_page(
-    dash_duo: Any, world: BrowserWorld, browser_session_factory: sessionmaker[Session]
+    dash_duo: Any, world: DemoWorld, browser_session_factory: sessionmaker[Session]
 ) -> None:
     report = make_report(world, browser_session_factory)
     app = start_app(dash_duo, world, browser_session_factory)
@@ -132,7 +132,7 @@ def test_a_schedule_added_and_removed_from_the_report_page(
 
 
 def test_edit_shows_the_services_field_errors_and_saves_name_and_recipients(
-    dash_duo: Any, world: BrowserWorld, browser_session_factory: sessionmaker[Session]
+    dash_duo: Any, world: DemoWorld, browser_session_factory: sessionmaker[Session]
 ) -> None:
     report = make_report(world, browser_session_factory)
     app = start_app(dash_duo, world, browser_session_factory)
@@ -156,7 +156,7 @@ def test_edit_shows_the_services_field_errors_and_saves_name_and_recipients(
 
 def test_run_for_chosen_dates_uses_that_window(
     dash_duo: Any,
-    world: BrowserWorld,
+    world: DemoWorld,
     worker: Any,
     browser_session_factory: sessionmaker[Session],
 ) -> None:

@@ -13,7 +13,7 @@ from services.runtime import redis_connection
 from services.schedules import create_schedule
 from tests.browser.conftest import sign_in_browser
 from tests.browser.helpers import (
-    BrowserWorld,
+    DemoWorld,
     attribute,
     attributes,
     click,
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.browser
 
 def test_run_now_reaches_completed_and_shows_the_result(
     dash_duo: Any,
-    world: BrowserWorld,
+    world: DemoWorld,
     worker: Any,
     browser_session_factory: sessionmaker[Session],
 ) -> None:
@@ -51,7 +51,7 @@ def test_run_now_reaches_completed_and_shows_the_result(
 
 def test_a_12_week_backfill_fills_the_progress_bar_to_100_percent(
     dash_duo: Any,
-    world: BrowserWorld,
+    world: DemoWorld,
     worker: Any,
     browser_session_factory: sessionmaker[Session],
 ) -> None:

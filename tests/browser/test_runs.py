@@ -13,7 +13,7 @@ from services.executions import run_report
 from services.runtime import redis_connection
 from tests.browser.conftest import sign_in_browser
 from tests.browser.helpers import (
-    BrowserWorld,
+    DemoWorld,
     attributes,
     click,
     make_report,
@@ -33,7 +33,7 @@ ROWS = "#runs-table tbody tr"
 
 def test_runs_turn_completed_live_and_filter_by_status_and_trigger(
     dash_duo: Any,
-    world: BrowserWorld,
+    world: DemoWorld,
     worker: Any,
     browser_session_factory: sessionmaker[Session],
 ) -> None:

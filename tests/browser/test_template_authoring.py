@@ -16,7 +16,7 @@ from services.reports import list_reports
 from tests.browser.conftest import sign_in_browser
 from tests.browser.helpers import (
     NOT_CLICKABLE_YET,
-    BrowserWorld,
+    DemoWorld,
     click,
     save_screenshot,
     script_click,
@@ -66,7 +66,7 @@ def type_param(dash_duo: Any, field: str, position: int, typed: str) -> None:
 
 def test_an_analyst_writes_previews_saves_and_runs_a_template(
     dash_duo: Any,
-    world: BrowserWorld,
+    world: DemoWorld,
     worker: Any,
     browser_session_factory: sessionmaker[Session],
 ) -> None:

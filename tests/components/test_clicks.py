@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 
 import dash
 from dash import ALL, Input, Output, html
-from dash._callback_context import context_value
-from dash._utils import AttributeDict, stringify_id
 from dash.exceptions import PreventUpdate
 
 from components.clicks import clicked_id, clicked_index
+from tests.dash_callbacks import CallbackContext, Change, callback_context, prop_id
 
 CANCEL = "runs-cancel"
 
@@ -22,19 +20,9 @@ def button(index: Any, kind: str = CANCEL) -> dict[str, Any]:
     return {"type": kind, "index": index}
 
 
-@contextmanager
-def fired_by(*changes: tuple[str | dict[str, Any], str, Any]) -> Iterator[None]:
-    """Run the block inside a Dash callback fired by these (id, property, new value)
-    changes, as Dash builds `ctx.triggered` from the renderer's changedPropIds."""
-    triggered = [
-        {"prop_id": f"{stringify_id(component_id)}.{prop}", "value": value}
-        for component_id, prop, value in changes
-    ]
-    token = context_value.set(AttributeDict(triggered_inputs=triggered))
-    try:
-        yield
-    finally:
-        context_value.reset(token)
+def fired_by(*changes: Change) -> AbstractContextManager[CallbackContext]:
+    """Run the block inside a Dash callback fired by these (id, property, new value)."""
+    return callback_context(changes)
 
 
 def test_a_click_names_the_button_that_was_clicked() -> None:
@@ -110,7 +98,7 @@ def test_a_real_dash_request_acts_on_the_clicked_button_only() -> None:
                     for i, v in zip(ids, values, strict=True)
                 ]
             ],
-            "changedPropIds": [f"{stringify_id(button(i))}.n_clicks" for i in changed],
+            "changedPropIds": [prop_id(button(i), "n_clicks") for i in changed],
             "state": [],
         }
         return app.server.test_client().post("/_dash-update-component", json=body)

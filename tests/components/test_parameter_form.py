@@ -1,4 +1,4 @@
-"""The DynamicParameterForm: one right input per parameter type, labels bound to inputs,
+"""The ParameterFormAIO: one right input per parameter type, labels bound to inputs,
 required markers, help, and reading the values back from what the callbacks receive."""
 
 from __future__ import annotations
@@ -11,22 +11,26 @@ from dash import dcc, html
 from dash.exceptions import PreventUpdate
 
 from components import ids
-from components.parameter_form import (
+from components.parameter_form import ParameterFormAIO, quick_pick_value
+from components.parameter_inputs import (
     CUSTOM,
+    INPUT_BUILDERS,
+    create_input,
+    describe_help,
+    picker_class,
+    split_range,
+)
+from components.parameter_values import (
     FIELD_CLASS,
     INVALID_FIELD_CLASS,
     collect_values,
-    create_parameter_form,
-    describe_help,
-    describe_values,
     field_feedback,
     form_spec,
     ordered,
     parameter_errors,
-    picker_class,
-    quick_pick_value,
-    split_range,
 )
+from components.plan_words import describe_values
+from services.parameter_types import PARAMETER_TYPES
 
 FORM = ids.RUN_FORM
 
@@ -125,9 +129,7 @@ def text_of(node: Any) -> str:
 
 @pytest.fixture
 def form() -> html.Div:
-    return create_parameter_form(
-        FORM, template_id="tpl", definitions=DEFINITIONS, ui_schema=UI_SCHEMA
-    )
+    return ParameterFormAIO(FORM, template_id="tpl", definitions=DEFINITIONS, ui_schema=UI_SCHEMA)
 
 
 @pytest.mark.parametrize(
@@ -156,6 +158,35 @@ def test_each_parameter_type_gets_its_input(
     assert isinstance(component, component_type)
     for prop, value in props.items():
         assert getattr(component, prop) == value, prop
+
+
+def test_every_parameter_type_the_services_accept_has_an_input_builder() -> None:
+    assert set(INPUT_BUILDERS) == set(PARAMETER_TYPES)
+    with pytest.raises(ValueError, match="no input for parameter type 'colour'"):
+        create_input(FORM, {"name": "tint", "type": "colour"}, {}, None)
+
+
+def test_the_form_is_one_div_whose_ids_class_builds_the_ids_the_browser_finds(
+    form: html.Div,
+) -> None:
+    aio = ParameterFormAIO.ids
+
+    assert isinstance(form, html.Div) and form.className == "rb-parameter-form"
+    assert aio.param(FORM, "top_n") == {
+        "type": "rb-param",
+        "form": FORM,
+        "name": "top_n",
+        "kind": "value",
+    }
+    assert aio.store(FORM, "spec") == form.children[0].id
+    for built, shape in [
+        (aio.param(FORM, "since", "date"), ids.param_id(FORM, "since", "date")),
+        (aio.error(FORM, "top_n"), ids.error_id(FORM, "top_n")),
+        (aio.field(FORM, "top_n"), ids.field_id(FORM, "top_n")),
+        (aio.picker(FORM, "since"), ids.picker_id(FORM, "since")),
+        (aio.quick_pick(FORM, "top_n", 10), ids.quick_pick_id(FORM, "top_n", 10)),
+    ]:
+        assert by_id(form, built).id == shape
 
 
 def test_numbers_carry_no_browser_bounds_so_the_server_can_say_what_is_wrong(
@@ -254,7 +285,7 @@ def test_the_ui_schema_orders_fields_sets_widths_and_quick_picks(form: html.Div)
 
 def test_saved_values_fill_the_form_and_presets_stay_presets() -> None:
     values = {"period": {"start": "2025-01-01", "end": "2025-01-31"}, "since": "yesterday"}
-    form = create_parameter_form(
+    form = ParameterFormAIO(
         FORM, template_id="tpl", definitions=DEFINITIONS, ui_schema={}, values=values
     )
 
@@ -267,7 +298,7 @@ def test_saved_values_fill_the_form_and_presets_stay_presets() -> None:
 
 
 def test_a_template_without_parameters_says_it_is_ready() -> None:
-    form = create_parameter_form(FORM, template_id="tpl", definitions=[], ui_schema={})
+    form = ParameterFormAIO(FORM, template_id="tpl", definitions=[], ui_schema={})
 
     assert "no parameters" in text_of(form)
     assert by_id(form, ids.form_store_id(FORM, "spec")).data["order"] == []
@@ -394,7 +425,7 @@ def test_an_option_list_is_a_searched_multi_select_of_its_named_list() -> None:
         "options_source": "regions",
     }
     definitions = [*DEFINITIONS, regions]
-    tree = create_parameter_form(FORM, template_id="tpl", definitions=definitions, ui_schema={})
+    tree = ParameterFormAIO(FORM, template_id="tpl", definitions=definitions, ui_schema={})
     spec = form_spec(
         FORM,
         template_id="tpl",

@@ -1,5 +1,6 @@
-"""The RunReportModal's step logic and plain words, and the schedule fields it holds, as plain
-functions; the plan itself is read by services.report_plans."""
+"""The RunReportModal's layout, its step logic (components.run_steps), its plain words
+(components.plan_words) and the schedule fields it holds, as plain functions; the plan
+itself is read by services.report_plans."""
 
 from __future__ import annotations
 
@@ -9,19 +10,14 @@ from typing import Any
 import pytest
 
 from components.ids import page_id
-from components.run_modal import (
-    BUTTON_CLASS,
+from components.plan_words import (
     PlanFacts,
-    create_outcome,
-    create_run_modal,
-    create_stepper,
     describe_freshness,
     describe_plan,
     describe_segments,
-    raw_plan,
-    section_classes,
-    step_view,
 )
+from components.run_modal import BUTTON_CLASS, create_outcome, create_run_modal, create_stepper
+from components.run_steps import raw_plan, section_classes, step_of, step_view
 from components.schedule_form import (
     create_next_runs,
     describe_schedule,
@@ -32,7 +28,7 @@ from components.schedule_form import (
     schedule_values,
     timezone_options,
 )
-from services.backfills import BackfillPlanInfo, PlannedSegment
+from services.backfill_plans import BackfillPlanInfo, PlannedSegment
 from services.errors import ValidationFailed
 from services.report_plans import (
     BackfillPlan,
@@ -114,6 +110,19 @@ def test_each_step_shows_its_pane_and_the_buttons_that_move_on(
 def test_steps_out_of_range_are_clamped() -> None:
     assert step_view(0) == step_view(1)
     assert step_view(9) == step_view(4)
+
+
+def test_a_step_crafted_in_the_browser_store_is_read_as_a_step_from_one_to_four() -> None:
+    assert [step_of({"step": v}) for v in (2, "3", "99", "-1", "abc", "1e9", None)] == [
+        2,
+        3,
+        4,
+        1,
+        1,
+        1,
+        1,
+    ]
+    assert step_of(None) == 1
 
 
 def test_the_stepper_marks_done_current_and_coming_steps() -> None:

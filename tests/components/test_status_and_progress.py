@@ -12,7 +12,7 @@ from components.progress import (
 from components.status import STATUS_COLORS, create_status_badge, is_in_flight
 from services.backfills import BackfillInfo
 from services.executions import ExecutionInfo
-from tests.pages.conftest import text_of
+from tests.trees import text_of
 
 
 def _segment(status: str, day: int) -> ExecutionInfo:

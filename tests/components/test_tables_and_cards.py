@@ -8,7 +8,7 @@ from components.data_table import column_title, format_cell
 from components.execution_table import create_execution_table
 from components.report_cards import create_parameter_list, format_local_run
 from services.executions import ExecutionInfo
-from tests.pages.conftest import find_ids, text_of
+from tests.trees import find_ids, text_of
 
 
 def _execution(status: str, **fields: object) -> ExecutionInfo:

@@ -20,7 +20,7 @@ from components.widgets import (
     kpi_value,
     series_totals,
 )
-from tests.pages.conftest import text_of
+from tests.trees import text_of
 
 W1 = datetime(2026, 1, 5, tzinfo=UTC)
 W2 = datetime(2026, 1, 12, tzinfo=UTC)

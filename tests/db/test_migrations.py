@@ -324,14 +324,14 @@ def test_revision_0006_keeps_every_row_that_refers_to_a_rebuilt_table(
     from sqlalchemy.orm import Session
 
     from db.models import InstanceAccess, ReportExecution
-    from tests.db.rows import make_collection, make_execution, make_report
+    from tests.factories import create_collection, create_execution, create_report
 
     migrate.upgrade(empty_database_url)
     with Session(db_engine) as session:
-        report = make_report(session)
+        report = create_report(session=session)
         session.add(InstanceAccess(user_uuid=report.owner_uuid, instance_uuid=report.instance_uuid))
-        collection = make_collection(session, report)
-        execution = make_execution(session, report, collection_uuid=collection.id)
+        collection = create_collection(session=session, report=report)
+        execution = create_execution(session=session, report=report, collection_uuid=collection.id)
         session.commit()
         execution_id, collection_uuid = execution.id, collection.id
 
@@ -352,11 +352,11 @@ def test_revision_0006_gives_every_existing_template_its_version_1(
     from sqlalchemy.orm import Session
 
     from db.models import QueryTemplate, TemplateVersion
-    from tests.db.rows import make_template
+    from tests.factories import create_template
 
     migrate.upgrade(empty_database_url)
     with Session(db_engine) as session:
-        template = make_template(session, sql_template="SELECT 2 AS two")
+        template = create_template(session=session, sql_template="SELECT 2 AS two")
         session.commit()
         template_uuid = template.id
 

@@ -9,7 +9,14 @@ from sqlalchemy.orm import Session
 
 from db.models import DashboardFavorite, ReportDefinition
 from db.views import report_runs_overview as overview
-from tests.db.rows import at, make_dashboard, make_execution, make_report, make_schedule, make_user
+from tests.factories import (
+    at,
+    create_dashboard,
+    create_execution,
+    create_report,
+    create_schedule,
+    create_user,
+)
 
 
 def row_of(session: Session, report: ReportDefinition) -> Any:
@@ -19,7 +26,7 @@ def row_of(session: Session, report: ReportDefinition) -> Any:
 
 
 def test_a_report_without_runs_schedules_or_stars(session: Session) -> None:
-    report = make_report(session, frequency="weekly")
+    report = create_report(session=session, frequency="weekly")
     session.commit()
     row = row_of(session, report)
     assert row.state == "active"
@@ -34,9 +41,9 @@ def test_a_report_without_runs_schedules_or_stars(session: Session) -> None:
 
 
 def test_the_latest_execution_is_the_one_the_report_points_at(session: Session) -> None:
-    report = make_report(session)
-    make_execution(session, report, status="completed", started_at=at(1))
-    latest = make_execution(session, report, status="failed", started_at=at(3))
+    report = create_report(session=session)
+    create_execution(session=session, report=report, status="completed", started_at=at(1))
+    latest = create_execution(session=session, report=report, status="failed", started_at=at(3))
     report.last_execution_uuid = latest.id
     report.execution_count = 2
     session.commit()
@@ -48,9 +55,11 @@ def test_the_latest_execution_is_the_one_the_report_points_at(session: Session) 
 
 
 def test_an_active_schedule_gives_the_next_run(session: Session) -> None:
-    report = make_report(session)
-    schedule = make_schedule(session, report, next_run_at=at(9, 6))
-    make_schedule(session, report, is_active=False, next_run_at=at(2))  # old, ignored
+    report = create_report(session=session)
+    schedule = create_schedule(session=session, report=report, next_run_at=at(9, 6))
+    create_schedule(
+        session=session, report=report, is_active=False, next_run_at=at(2)
+    )  # old, ignored
     session.commit()
     row = row_of(session, report)
     assert row.state == "active"
@@ -59,8 +68,8 @@ def test_an_active_schedule_gives_the_next_run(session: Session) -> None:
 
 
 def test_a_paused_schedule_makes_the_report_paused_with_no_next_run(session: Session) -> None:
-    report = make_report(session)
-    make_schedule(session, report, is_paused=True, next_run_at=at(9, 6))
+    report = create_report(session=session)
+    create_schedule(session=session, report=report, is_paused=True, next_run_at=at(9, 6))
     session.commit()
     row = row_of(session, report)
     assert row.state == "paused"
@@ -68,8 +77,8 @@ def test_a_paused_schedule_makes_the_report_paused_with_no_next_run(session: Ses
 
 
 def test_an_inactive_report_is_inactive_whatever_its_schedule(session: Session) -> None:
-    report = make_report(session, is_active=False)
-    make_schedule(session, report, next_run_at=at(9, 6))
+    report = create_report(session=session, is_active=False)
+    create_schedule(session=session, report=report, next_run_at=at(9, 6))
     session.commit()
     row = row_of(session, report)
     assert row.state == "inactive"
@@ -77,11 +86,15 @@ def test_an_inactive_report_is_inactive_whatever_its_schedule(session: Session) 
 
 
 def test_favorites_count_and_the_owner_star(session: Session) -> None:
-    owner = make_user(session)
-    other = make_user(session)
-    dashboard = make_dashboard(session, owner)
-    starred = make_report(session, owner=owner, dashboard_uuid=dashboard.id)
-    plain = make_report(session, owner=owner, dashboard_uuid=make_dashboard(session, owner).id)
+    owner = create_user(session=session)
+    other = create_user(session=session)
+    dashboard = create_dashboard(session=session, owner=owner)
+    starred = create_report(session=session, owner=owner, dashboard_uuid=dashboard.id)
+    plain = create_report(
+        session=session,
+        owner=owner,
+        dashboard_uuid=create_dashboard(session=session, owner=owner).id,
+    )
     session.add(DashboardFavorite(dashboard_uuid=dashboard.id, user_uuid=other.id))
     session.commit()
     assert (row_of(session, starred).favorite_count, row_of(session, starred).is_favorite) == (
@@ -97,9 +110,9 @@ def test_favorites_count_and_the_owner_star(session: Session) -> None:
 
 
 def test_one_row_per_report(session: Session) -> None:
-    reports = [make_report(session) for _ in range(3)]
+    reports = [create_report(session=session) for _ in range(3)]
     for report in reports:
-        make_execution(session, report)
-        make_schedule(session, report)
+        create_execution(session=session, report=report)
+        create_schedule(session=session, report=report)
     session.commit()
     assert len(session.execute(select(overview)).all()) == 3

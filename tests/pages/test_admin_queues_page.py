@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from services.monitoring import QueueOverview, QueueStats, WorkerInfo
-from tests.pages.conftest import UiWorld, find_ids, text_of
+from tests.factories import UiWorld
+from tests.trees import find_ids, text_of
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 

@@ -10,13 +10,14 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from dash.exceptions import PreventUpdate
 from sqlalchemy.engine import make_url
 
 from components import source_form
 from components.source_table import DELETE, SCHEMA, TEST
 from services.data_sources import get_source
-from tests.pages.conftest import UiWorld, find_ids, text_of
-from tests.workers.helpers import TEST_SECRET_KEY
+from tests.factories import TEST_SECRET_KEY, UiWorld
+from tests.trees import find_ids, text_of
 
 
 @pytest.fixture
@@ -168,12 +169,21 @@ def test_deleting_a_source_in_use_shows_the_refusal(
     ui: UiWorld, as_user: Any, page: ModuleType
 ) -> None:
     with as_user(ui.admin, triggered=({"type": DELETE, "index": "wh"}, "n_clicks")):
-        opened, target, question, _ = page.ask_delete([1])
-        refused = page.confirm_delete(1, target, 0)
+        asked = page.ask_delete([1])
+        refused = page.confirm_delete(1, asked["target"], 0)
 
-    assert opened is True and target == "wh" and "wh" in text_of(question)
+    assert asked["open"] is True and asked["target"] == "wh" and "wh" in text_of(asked["question"])
     assert refused["open"] is True
     assert "1 report uses this source; delete or move them first." in text_of(refused["error"])
+
+
+def test_cancel_closes_the_form_and_the_delete_question_but_a_redraw_does_not(
+    page: ModuleType,
+) -> None:
+    assert page.cancel_form(1) is False
+    assert page.cancel_delete(1) is False
+    with pytest.raises(PreventUpdate):
+        page.cancel_delete(None)
 
 
 def test_the_schema_view_lists_tables_and_columns(
@@ -241,7 +251,8 @@ def test_a_source_cannot_be_the_metadata_database(
 def test_file_engines_show_only_the_file_path(page: ModuleType, kind: str, shown: bool) -> None:
     styles = page.show_engine_fields(kind)
 
-    assert all((style == {}) is shown for style in styles)
+    assert list(styles) == list(source_form.SERVER_BOXES)
+    assert all((style == {}) is shown for style in styles.values())
     values = source_form.form_values(
         _form(
             **{

@@ -20,7 +20,8 @@ from db.session import session_scope
 from services.secrets import hash_password
 from services.user_admin import list_users
 from services.users import authenticate_password, current_fingerprint, session_user
-from tests.pages.conftest import UiWorld, find_ids, text_of
+from tests.factories import UiWorld
+from tests.trees import find_ids, text_of
 from webauth import SESSION_FINGERPRINT_KEY, SESSION_USER_KEY
 
 PASSWORD = "a-good-password"

@@ -10,7 +10,8 @@ import pytest
 
 from db.session import session_scope
 from services.executions import run_report
-from tests.pages.conftest import UiWorld, find_ids, text_of
+from tests.factories import UiWorld
+from tests.trees import find_ids, text_of
 
 
 @pytest.fixture
@@ -90,12 +91,16 @@ def test_a_dashboard_draws_every_widget_from_the_completed_runs(
 
 def test_the_star_on_a_dashboard_toggles(ui: UiWorld, as_user: Any, detail: ModuleType) -> None:
     with as_user(ui.owner, triggered=("dashboard-star", "n_clicks")):
-        label, title, starred, feedback = detail.toggle_star(1, ui.report.dashboard_id, False)
+        starred = detail.toggle_star(1, ui.report.dashboard_id, False)
         again = detail.toggle_star(2, ui.report.dashboard_id, True)
 
-    assert (title, starred, feedback) == ("Remove from favorites", True, None)
-    assert "Favorite" in text_of(label)
-    assert again[1:3] == ("Add to favorites", False)
+    assert (starred["title"], starred["starred"], starred["feedback"]) == (
+        "Remove from favorites",
+        True,
+        None,
+    )
+    assert "Favorite" in text_of(starred["label"])
+    assert (again["title"], again["starred"]) == ("Add to favorites", False)
 
 
 def test_someone_elses_dashboard_is_not_found(
@@ -104,5 +109,5 @@ def test_someone_elses_dashboard_is_not_found(
     with as_user(ui.other):
         assert "Dashboard not found" in text_of(detail.layout(dashboard_id=ui.report.dashboard_id))
     with as_user(ui.other, triggered=("dashboard-star", "n_clicks")):
-        *_, feedback = detail.toggle_star(1, ui.report.dashboard_id, False)
-    assert "was not found" in text_of(feedback)
+        refused = detail.toggle_star(1, ui.report.dashboard_id, False)
+    assert "was not found" in text_of(refused["feedback"])

@@ -16,7 +16,8 @@ from services.dashboards import favorite_dashboard
 from services.executions import run_report
 from services.reports import create_report
 from services.schedules import create_schedule
-from tests.pages.conftest import UiWorld, find_ids, text_of
+from tests.factories import UiWorld
+from tests.trees import find_ids, text_of
 
 
 @pytest.fixture

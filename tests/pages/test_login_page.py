@@ -13,7 +13,8 @@ from flask import session as flask_session
 
 from db.session import session_scope
 from services.users import create_user
-from tests.pages.conftest import UiWorld, find_ids, text_of
+from tests.factories import UiWorld
+from tests.trees import find_ids, text_of
 from webauth import SESSION_USER_KEY
 from webcontext import safe_next
 

@@ -15,8 +15,9 @@ from components import ids, parameter_form
 from components.ids import RUN_FORM, page_id
 from db.models import Instance
 from db.session import session_scope
-from tests.pages.conftest import UiWorld, find_ids
-from tests.services.conftest import add_template
+from pages._builder_modal import modal_for
+from tests.factories import UiWorld, add_template
+from tests.trees import find_ids
 
 TEMPLATE = "labelled_numbers"
 SQL = (
@@ -61,7 +62,7 @@ def _walk(node: Any) -> list[Any]:
 def _form(page: ModuleType, known: dict[str, Any], as_user: Any, ui: UiWorld) -> Any:
     """The run modal's parameter form for the template."""
     with as_user(ui.owner):
-        return page.modal_for(TEMPLATE, known)[2]
+        return modal_for(TEMPLATE, known)["form"]
 
 
 def _spec(page: ModuleType, known: dict[str, Any], as_user: Any, ui: UiWorld) -> dict[str, Any]:
@@ -139,9 +140,12 @@ def test_the_run_modal_offers_the_sources_having_the_list(
     known["instances"] = {"lake": lacking, **known["instances"]}
 
     with as_user(ui.owner):
-        options, chosen = page.modal_for(TEMPLATE, known)[6:8]
+        opened = modal_for(TEMPLATE, known)
         known["instances"]["wh"]["kinds"] = []
-        every, _ = page.modal_for(TEMPLATE, known)[6:8]
+        every = modal_for(TEMPLATE, known)["instance_options"]
 
-    assert (options, chosen) == ([{"label": "Warehouse", "value": "wh"}], "wh")
+    assert (opened["instance_options"], opened["instance"]) == (
+        [{"label": "Warehouse", "value": "wh"}],
+        "wh",
+    )
     assert [o["value"] for o in every] == ["lake", "wh"]  # none fits: all, as before

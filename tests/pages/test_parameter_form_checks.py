@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 
 from components import ids, parameter_form
-from components.parameter_form import CUSTOM, create_parameter_form
+from components.parameter_form import ParameterFormAIO
+from components.parameter_inputs import CUSTOM
+from components.parameter_values import INVALID_FIELD_CLASS
 from db.session import session_scope
-from tests.pages.conftest import UiWorld
-from tests.services.conftest import add_template
+from tests.factories import UiWorld, add_template
 
 FORM = ids.RUN_FORM
 TEMPLATE = "typed_numbers"
@@ -33,7 +34,7 @@ def spec(ui: UiWorld) -> dict[str, Any]:
             "SELECT {{ share }} AS share, {{ top_n }} AS top_n, {{ day }} AS day",
             parameter_definitions=DEFINITIONS,
         )
-    form = create_parameter_form(FORM, template_id=TEMPLATE, definitions=DEFINITIONS, ui_schema={})
+    form = ParameterFormAIO(FORM, template_id=TEMPLATE, definitions=DEFINITIONS, ui_schema={})
     store = form.children[0]
     assert store.id == ids.form_store_id(FORM, "spec")
     return dict(store.data)
@@ -48,7 +49,7 @@ def _check(
             [share, top_n], [], [CUSTOM], [day], [], [], True, spec
         )
     for message, wrapper in zip(messages, classes, strict=True):
-        invalid = wrapper == parameter_form.INVALID_FIELD_CLASS
+        invalid = wrapper == INVALID_FIELD_CLASS
         assert invalid == bool(message)  # a message and a red field go together
     return dict(zip(spec["order"], messages, strict=True))
 

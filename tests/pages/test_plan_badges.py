@@ -7,12 +7,13 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from components import reports_table
+from components import reports_grid
 from db.session import session_scope
 from services.backfills import start_backfill
 from services.reports import ReportInfo, get_report
 from services.schedules import create_schedule, report_schedule
-from tests.pages.conftest import UiWorld, text_of
+from tests.factories import UiWorld
+from tests.trees import text_of
 
 
 def _shown(ui: UiWorld, as_user: Any, report: ReportInfo) -> dict[str, str]:
@@ -25,7 +26,7 @@ def _shown(ui: UiWorld, as_user: Any, report: ReportInfo) -> dict[str, str]:
         header = report_page.create_report_header(report, schedule, actor=ui.owner, editable=True)
     return {
         "header": text_of(header),
-        "row": reports_table.report_row(report, can_change=True)["frequency"],
+        "row": reports_grid.report_row(report, can_change=True)["frequency"],
         "upcoming": text_of(home.create_upcoming_list([report])),
     }
 

@@ -13,10 +13,12 @@ from dash import no_update
 
 from app import create_app
 from db.session import session_scope
-from services.backfills import plan_backfill, report_backfills, start_backfill
+from services.backfill_plans import plan_backfill
+from services.backfills import report_backfills, start_backfill
 from services.cancels import cancel_execution
 from services.executions import list_executions
-from tests.pages.conftest import UiWorld, find_ids, text_of
+from tests.factories import UiWorld
+from tests.trees import find_ids, text_of
 from webcontext import SETTINGS_KEY
 
 #: What the modal's fields hold when it opens, less the lookback (28 days: 4-5 weeks).

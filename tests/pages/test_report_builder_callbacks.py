@@ -1,4 +1,5 @@
-"""The Report Builder page's layout and callbacks (and those of its components), called as
+"""The Report Builder page's layout and callbacks (pages/report_builder.py and its
+_builder_modal, _builder_steps and _builder_reports, with the parameter form's), called as
 plain functions inside a request of the real app, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -12,19 +13,26 @@ import dash
 import pytest
 from dash import no_update
 from dash.exceptions import PreventUpdate
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
-from components import ids, parameter_form, reports_table
+from components import ids, parameter_form, reports_grid
 from components.ids import RUN_FORM, page_id
-from db.models import Instance, ReportDefinition
+from components.parameter_values import INVALID_FIELD_CLASS
+from components.progress import IDLE_PLAN
+from db.models import Instance, ReportDefinition, User
 from db.session import session_scope
-from services.backfills import backfill_window, report_backfills, segments
+from pages import _builder_modal as modal
+from pages import _builder_reports as reports
+from pages import _builder_steps as steps
+from services.backfill_plans import backfill_window, segments
+from services.backfills import report_backfills
 from services.executions import list_executions, run_report
 from services.reports import create_report, get_report, list_reports
 from services.schedules import create_schedule, report_schedule
+from services.templates import list_templates
 from services.windows import freshest_day
-from tests.pages.conftest import UiWorld, find_ids, text_of
-from tests.services.conftest import add_template
+from tests.factories import UiWorld, add_template
+from tests.trees import find_ids, text_of
 
 TEMPLATE = "campaign_numbers"
 SQL = """
@@ -92,8 +100,8 @@ def _find(tree: Any, component_id: Any) -> Any:
 
 def _spec(known: dict[str, Any], page: ModuleType, as_user: Any, ui: UiWorld) -> dict[str, Any]:
     with as_user(ui.owner):
-        outputs = page.modal_for(TEMPLATE, known)
-    return _find(outputs[2], ids.form_store_id(RUN_FORM, "spec")).data
+        outputs = modal.modal_for(TEMPLATE, known)
+    return _find(outputs["form"], ids.form_store_id(RUN_FORM, "spec")).data
 
 
 def _form_args(top_n: Any = 50, channel: str = "all") -> dict[str, list[Any]]:
@@ -195,6 +203,45 @@ def test_the_reports_tab_opens_from_the_address(
     assert _find(tree, page_id("tabs")).active_tab == "reports"
 
 
+def test_the_layout_reads_every_template_and_its_author_in_one_query(
+    ui: UiWorld, as_user: Any, page: ModuleType
+) -> None:
+    with session_scope(ui.session_factory) as session:
+        for n in range(4):
+            author = (ui.owner, ui.other)[n % 2]
+            add_template(session, f"authored_{n}", "SELECT 1 AS x", owner_uuid=author.id)
+        other = session.scalars(select(User).where(User.id == ui.other.id)).one()
+        other.name = ""  # shown by e-mail
+    statements: list[str] = []
+
+    def record(connection: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    engine = ui.session_factory.kw["bind"]
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        with as_user(ui.owner):
+            tree = page.layout()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+    assert "6 templates." in text_of(tree)
+    assert len([s for s in statements if "query_templates" in s]) == 1
+    assert not [s for s in statements if "FROM users" in s]  # the authors came with them
+    with session_scope(ui.session_factory) as session:
+        authored = {
+            t.template_id: t.owner_name
+            for t in list_templates(session=session, actor=ui.admin)
+            if t.template_id.startswith("authored_")
+        }
+    assert authored == {
+        "authored_0": "Owner",
+        "authored_1": "other@example.com",
+        "authored_2": "Owner",
+        "authored_3": "other@example.com",
+    }
+
+
 def test_a_viewer_sees_templates_but_cannot_use_them(
     ui: UiWorld, as_user: Any, page: ModuleType
 ) -> None:
@@ -225,7 +272,12 @@ def test_the_grid_filters_by_search_category_type_and_instance(
     with as_user(ui.owner):
         empty, _ = page.filter_templates("no such thing", "any", "any", "any", known)
     assert page_id("template-clear") in find_ids(empty)
-    assert page.clear_template_filters(1) == ("", "any", "any", "any")
+    assert page.clear_template_filters(1) == {
+        "search": "",
+        "category": "any",
+        "report_type": "any",
+        "instance": "any",
+    }
 
 
 # --- the run modal: step 1 --------------------------------------------------------------
@@ -235,40 +287,42 @@ def test_use_template_opens_the_modal_at_step_one_with_its_form(
     ui: UiWorld, as_user: Any, page: ModuleType, known: dict[str, Any]
 ) -> None:
     with as_user(ui.owner, triggered=(ids.template_use_id(TEMPLATE), "n_clicks")):
-        outputs = page.open_run_modal([None, 1], known, None)
+        outputs = modal.open_run_modal([None, 1], known, None)
 
-    is_open, title, form, state, name, _, options, instance, timezone, run_type = outputs[:10]
-    assert is_open is True
-    assert title == "New report from “Campaign Numbers”"
-    assert state == {
+    assert outputs["is_open"] is True
+    assert outputs["title"] == "New report from “Campaign Numbers”"
+    assert outputs["state"] == {
         "template_id": TEMPLATE,
         "template_name": "Campaign Numbers",
         "min_data_age_days": 0,
         "step": 1,
     }
-    assert name == "Campaign Numbers"
-    assert options == [{"label": "Warehouse", "value": "wh"}]
-    assert (instance, timezone, run_type) == ("wh", "UTC", "once")
-    assert ids.param_id(RUN_FORM, "top_n") in find_ids(form)
-    assert ids.param_id(RUN_FORM, "campaigns", "search") in find_ids(form)
-    assert outputs[10:] == (False, False, "")  # run now, with backfill, hint
+    assert (outputs["name"], outputs["name_invalid"]) == ("Campaign Numbers", False)
+    assert outputs["instance_options"] == [{"label": "Warehouse", "value": "wh"}]
+    assert (outputs["instance"], outputs["timezone"], outputs["run_type"]) == ("wh", "UTC", "once")
+    assert ids.param_id(RUN_FORM, "top_n") in find_ids(outputs["form"])
+    assert ids.param_id(RUN_FORM, "campaigns", "search") in find_ids(outputs["form"])
+    assert (outputs["run_now"], outputs["with_backfill"], outputs["hint"]) == (False, False, "")
 
 
 def test_a_new_schedule_starts_in_the_browsers_zone_when_the_picker_knows_it(
     ui: UiWorld, as_user: Any, page: ModuleType, known: dict[str, Any]
 ) -> None:
     with as_user(ui.owner):
-        tokyo = page.modal_for(TEMPLATE, known, "Asia/Tokyo")
-        unknown = page.modal_for(TEMPLATE, known, "Nowhere/Atlantis")
+        tokyo = modal.modal_for(TEMPLATE, known, "Asia/Tokyo")
+        unknown = modal.modal_for(TEMPLATE, known, "Nowhere/Atlantis")
 
-    assert (tokyo[8], unknown[8]) == ("Asia/Tokyo", "UTC")  # else the instance's zone
+    assert (tokyo["timezone"], unknown["timezone"]) == (
+        "Asia/Tokyo",
+        "UTC",
+    )  # else the instance's zone
 
 
 def test_a_grid_redrawn_without_clicks_opens_nothing(
     ui: UiWorld, as_user: Any, page: ModuleType, known: dict[str, Any]
 ) -> None:
     with as_user(ui.owner), pytest.raises(PreventUpdate):
-        page.open_run_modal([None, None], known, None)
+        modal.open_run_modal([None, None], known, None)
 
 
 def test_the_form_shows_the_error_of_the_one_invalid_field_as_the_user_types(
@@ -287,7 +341,7 @@ def test_the_form_shows_the_error_of_the_one_invalid_field_as_the_user_types(
         "period": "",
         "campaigns": "",
     }
-    assert classes[spec["order"].index("top_n")] == parameter_form.INVALID_FIELD_CLASS
+    assert classes[spec["order"].index("top_n")] == INVALID_FIELD_CLASS
 
 
 def test_a_required_field_left_empty_waits_for_next_to_say_so(
@@ -339,8 +393,8 @@ def test_next_refuses_a_missing_name_and_an_invalid_field(
     spec = _spec(known, page, as_user, ui)
 
     with as_user(ui.owner):
-        outputs = page.step_forward(
-            ui.owner, page.read_modal(_states(spec, known, step=1, name=" ", top_n=0))
+        outputs = steps.step_forward(
+            ui.owner, steps.read_modal(_states(spec, known, step=1, name=" ", top_n=0))
         )
 
     assert "state" not in outputs  # stays at step 1
@@ -355,7 +409,7 @@ def test_next_goes_on_when_step_one_is_valid(
     spec = _spec(known, page, as_user, ui)
 
     with as_user(ui.owner, triggered=(page_id("modal-next"), "n_clicks")):
-        outputs = page.change_step(1, None, _states(spec, known, step=1))
+        outputs = steps.change_step(1, None, _states(spec, known, step=1))
 
     assert outputs["state"]["step"] == 2
     assert (outputs["name_invalid"], outputs["name_error"], outputs["hint"]) == (False, "", "")
@@ -369,7 +423,7 @@ def test_back_goes_back_without_checking(
     states = _states(spec, known, step=3, top_n="not a number")
 
     with as_user(ui.owner, triggered=(page_id("modal-back"), "n_clicks")):
-        outputs = page.change_step(None, 1, states)
+        outputs = steps.change_step(None, 1, states)
 
     assert outputs["state"]["step"] == 2 and outputs["hint"] == ""
 
@@ -383,9 +437,9 @@ def test_the_backfill_preview_explains_the_lag_and_counts_segments(
     state = {"template_id": TEMPLATE}
 
     with as_user(ui.owner):
-        shown = page.preview_backfill("weekly", "84", "wh", state)
-        too_long = page.preview_backfill("weekly", 400, "wh", state)
-        unreadable = page.preview_backfill("weekly", "nan", "wh", state)
+        shown = modal.preview_backfill("weekly", "84", "wh", state)
+        too_long = modal.preview_backfill("weekly", 400, "wh", state)
+        unreadable = modal.preview_backfill("weekly", "nan", "wh", state)
 
     freshest = freshest_day(timezone="UTC", data_lag_days=2, min_data_age_days=0)
     count = len(segments(backfill_window(84, freshest, freshest), "weekly"))
@@ -405,7 +459,7 @@ def test_the_backfill_preview_holds_to_the_instance_history(
         session.scalars(select(Instance)).one().max_lookback_days = 30
 
     with as_user(ui.owner):
-        refused = page.preview_backfill("daily", "31", "wh", {"template_id": TEMPLATE})
+        refused = modal.preview_backfill("daily", "31", "wh", {"template_id": TEMPLATE})
 
     assert refused["invalid"] is True
     assert refused["error"] == "This instance keeps 30 days of history."
@@ -427,7 +481,7 @@ def test_the_review_says_what_will_happen_and_shows_the_sql(
     )
 
     with as_user(ui.owner, triggered=(page_id("modal-next"), "n_clicks")):
-        outputs = page.change_step(1, None, states)
+        outputs = steps.change_step(1, None, states)
 
     text = text_of(outputs["review"])
     assert outputs["state"]["step"] == 3 and outputs["hint"] == ""
@@ -445,7 +499,7 @@ def test_step_two_stays_while_the_schedule_is_wrong(
     states = _states(spec, known, step=2, run_type="recurring", frequency="custom", cron="nope")
 
     with as_user(ui.owner, triggered=(page_id("modal-next"), "n_clicks")):
-        outputs = page.change_step(1, None, states)
+        outputs = steps.change_step(1, None, states)
 
     assert outputs["state"] is no_update and outputs["review"] is no_update
     assert outputs["hint"].startswith("Fix the run settings: Use five fields")
@@ -455,20 +509,20 @@ def test_a_step_two_hint_goes_once_the_settings_read_cleanly(page: ModuleType) -
     hint = "Fix the run settings: Enter a time between 00:00 and 23:59."
     fields = {**PLAN_FIELDS, "run_type": "recurring"}
 
-    still_wrong = page.clear_fixed_hint(*{**fields, "time": "25:00"}.values(), hint, {"step": 2})
-    fixed = page.clear_fixed_hint(*fields.values(), hint, {"step": 2})
+    still_wrong = steps.clear_fixed_hint(*{**fields, "time": "25:00"}.values(), hint, {"step": 2})
+    fixed = steps.clear_fixed_hint(*fields.values(), hint, {"step": 2})
 
     assert still_wrong == hint and fixed == ""
     with pytest.raises(PreventUpdate):
-        page.clear_fixed_hint(*fields.values(), "", {"step": 2})
+        steps.clear_fixed_hint(*fields.values(), "", {"step": 2})
 
 
 def test_the_step_view_follows_the_store(page: ModuleType) -> None:
-    outputs = page.show_step({"step": 3})
+    outputs = steps.show_step({"step": 3})
 
-    assert ["d-none" in c for c in outputs[:4]] == [True, True, False, True]
-    assert "d-none" not in outputs[7]  # Create report
-    assert outputs[8] == "Cancel"
+    assert ["d-none" in c for c in outputs["panes"]] == [True, True, False, True]
+    assert "d-none" not in outputs["submit"]  # Create report
+    assert outputs["cancel_label"] == "Cancel"
 
 
 # --- submit ------------------------------------------------------------------------------
@@ -491,7 +545,7 @@ def test_submit_creates_a_weekly_report_with_a_6_month_backfill_and_lands_on_it(
     )
 
     with as_user(ui.owner):
-        outputs = page.submit_report(1, states)
+        outputs = steps.submit_report(1, states)
 
     pathname, outcome = outputs["pathname"], outputs["outcome"]
     report_id = pathname.removeprefix("/reports/")
@@ -528,7 +582,7 @@ def test_submit_once_queues_one_run_now(
     spec = _spec(known, page, as_user, ui)
 
     with as_user(ui.owner):
-        outputs = page.submit_report(1, _states(spec, known, step=3))
+        outputs = steps.submit_report(1, _states(spec, known, step=3))
 
     report_id = outputs["pathname"].removeprefix("/reports/")
     assert "Queued a run now (exe_" in text_of(outputs["outcome"])
@@ -545,7 +599,7 @@ def test_a_viewer_cannot_submit_and_nothing_is_created(
     spec = _spec(known, page, as_user, ui)
 
     with as_user(ui.viewer):
-        outputs = page.submit_report(1, _states(spec, known, step=3))
+        outputs = steps.submit_report(1, _states(spec, known, step=3))
 
     assert outputs["pathname"] is no_update and outputs["state"] is no_update
     assert "Viewers" in outputs["hint"]
@@ -577,7 +631,7 @@ def test_a_refused_part_creates_nothing_and_goes_back_to_its_step(
         session.scalars(select(Instance)).one().max_lookback_days = 30
 
     with as_user(ui.owner):
-        outputs = page.submit_report(1, _states(spec, known, step=3, **plan))
+        outputs = steps.submit_report(1, _states(spec, known, step=3, **plan))
 
     assert outputs["pathname"] is no_update and outputs["outcome"] is no_update
     assert outputs["state"]["step"] == step and hint in outputs["hint"]
@@ -592,7 +646,7 @@ def test_invalid_parameters_at_submit_send_the_user_back_to_step_one(
     spec = _spec(known, page, as_user, ui)
 
     with as_user(ui.owner):
-        outputs = page.submit_report(1, _states(spec, known, step=3, top_n=9999))
+        outputs = steps.submit_report(1, _states(spec, known, step=3, top_n=9999))
 
     assert outputs["state"]["step"] == 1
     assert outputs["hint"] == "Some parameters need attention."
@@ -605,7 +659,7 @@ def test_signed_out_callbacks_change_nothing_and_send_the_browser_to_login(
     spec = _spec(known, page, as_user, ui)
 
     with as_user(None) as context:
-        outputs = page.submit_report(1, _states(spec, known, step=3))
+        outputs = steps.submit_report(1, _states(spec, known, step=3))
 
     assert outputs == dict.fromkeys(("pathname", "state", "outcome", "hint"), no_update)
     assert context.updated_props["app-location"]["href"].startswith("/login?next=")
@@ -645,45 +699,45 @@ def test_the_reports_grid_pages_sorts_and_filters_on_the_server(
     by_name = [{"colId": "name", "sort": "asc"}]
 
     with as_user(ui.owner):
-        first, count, empty, grid, facts = reports_table.load_report_rows(
-            _request(0, 2, sort=by_name), {}
-        )
-        second, *_ = reports_table.load_report_rows(_request(2, 4, sort=by_name), facts)
-        found, *_ = reports_table.load_report_rows(
+        first = reports.load_report_rows(_request(0, 2, sort=by_name), {})
+        second = reports.load_report_rows(_request(2, 4, sort=by_name), first["facts"])
+        found = reports.load_report_rows(
             _request(name={"filterType": "text", "type": "contains", "filter": "report 2"}), {}
         )
 
-    assert [r["name"] for r in first["rowData"]] == ["Numbers report", "Report 0"]
-    assert first["rowCount"] == 4 and count == "4 reports."
-    assert [r["name"] for r in second["rowData"]] == ["Report 1", "Report 2"]
-    assert "d-none" in empty and grid == ""
-    assert [r["name"] for r in found["rowData"]] == ["Report 2"]
-    assert set(facts) == {r["report_id"] for r in first["rowData"]}
+    rows = first["response"]["rowData"]
+    assert [r["name"] for r in rows] == ["Numbers report", "Report 0"]
+    assert first["response"]["rowCount"] == 4 and first["count"] == "4 reports."
+    assert [r["name"] for r in second["response"]["rowData"]] == ["Report 1", "Report 2"]
+    assert "d-none" in first["empty_class"] and first["grid_class"] == ""
+    assert [r["name"] for r in found["response"]["rowData"]] == ["Report 2"]
+    assert set(first["facts"]) == {r["report_id"] for r in rows}
 
 
 def test_a_user_without_reports_gets_the_empty_state_and_filters_say_so(
     ui: UiWorld, as_user: Any, page: ModuleType
 ) -> None:
     with as_user(ui.other):
-        response, count, empty, grid, _ = reports_table.load_report_rows(_request(), {})
-        _, filtered_count, filtered_empty, _, _ = reports_table.load_report_rows(
+        none = reports.load_report_rows(_request(), {})
+        filtered = reports.load_report_rows(
             _request(state={"filterType": "text", "type": "equals", "filter": "paused"}), {}
         )
 
-    assert response == {"rowData": [], "rowCount": 0}
-    assert (count, empty, grid) == ("", "", "d-none")
-    assert "No report matches these filters" in filtered_count and "d-none" in filtered_empty
+    assert none["response"] == {"rowData": [], "rowCount": 0}
+    assert (none["count"], none["empty_class"], none["grid_class"]) == ("", "", "d-none")
+    assert "No report matches these filters" in filtered["count"]
+    assert "d-none" in filtered["empty_class"]
 
 
 def test_filters_reach_the_grid_as_its_filter_model(page: ModuleType) -> None:
-    model = reports_table.apply_report_filters(" weekly ", "paused", "any", 3)
+    model = reports.apply_report_filters(" weekly ", "paused", "any", 3)
 
     assert model == {
         "name": {"filterType": "text", "type": "contains", "filter": "weekly"},
         "state": {"filterType": "text", "type": "equals", "filter": "paused"},
         "refresh": {"filterType": "number", "type": "notEqual", "filter": 3},
     }
-    assert reports_table.query_of(_request(40, 60, **model))["page"] == 3
+    assert reports_grid.query_of(_request(40, 60, **model))["page"] == 3
 
 
 def test_a_row_shows_state_status_times_and_the_actions_allowed(
@@ -695,8 +749,8 @@ def test_a_row_shows_state_status_times_and_the_actions_allowed(
         )
         report = get_report(session=session, actor=ui.owner, report_id=ui.report.report_id)
 
-    row = reports_table.report_row(report, can_change=True)
-    read_only = reports_table.report_row(report, can_change=False)
+    row = reports_grid.report_row(report, can_change=True)
+    read_only = reports_grid.report_row(report, can_change=False)
 
     assert (row["state"], row["frequency"], row["last_status_label"]) == (
         "Active",
@@ -706,7 +760,7 @@ def test_a_row_shows_state_status_times_and_the_actions_allowed(
     assert row["next_run_at"].startswith("in ") and row["next_run_exact"].endswith(" UTC")
     assert (row["run"], row["pause"], row["edit"], row["backfill"], row["delete"]) == (
         "Run now",
-        reports_table.PAUSE,
+        reports_grid.PAUSE,
         "Edit name, parameters, e-mails and schedule",
         "Start a backfill",
         "Delete",
@@ -717,20 +771,20 @@ def test_a_row_shows_state_status_times_and_the_actions_allowed(
 
 def _click(
     ui: UiWorld, as_user: Any, column: str, value: str, rows: dict[str, Any] | None = None
-) -> tuple[Any, ...]:
+) -> dict[str, Any]:
     cell = {"colId": column, "rowId": ui.report.report_id, "value": value}
     with as_user(ui.owner):
         facts = rows
         if facts is None:
-            *_, facts = reports_table.load_report_rows(_request(), {})
-        return reports_table.act_on_cell(cell, facts, 4)
+            facts = reports.load_report_rows(_request(), {})["facts"]
+        return reports.act_on_cell(cell, facts, 4)
 
 
 def test_clicking_a_name_opens_the_report_page(ui: UiWorld, as_user: Any, page: ModuleType) -> None:
     outputs = _click(ui, as_user, "name", "Numbers report")
 
-    assert outputs[0] == f"/reports/{ui.report.report_id}"
-    assert all(o is no_update for o in outputs[1:])
+    assert outputs.pop("href") == f"/reports/{ui.report.report_id}"
+    assert all(o is no_update for o in outputs.values())
 
 
 def test_run_now_queues_a_run_and_refreshes_the_grid(
@@ -738,7 +792,7 @@ def test_run_now_queues_a_run_and_refreshes_the_grid(
 ) -> None:
     outputs = _click(ui, as_user, "run", "Run now")
 
-    assert "started" in text_of(outputs[1]) and outputs[2] == 5
+    assert "started" in text_of(outputs["feedback"]) and outputs["refresh"] == 5
     with session_scope(ui.session_factory) as session:
         runs = list_executions(session=session, actor=ui.owner, report_id=ui.report.report_id)
     assert runs.total == 1
@@ -750,14 +804,15 @@ def test_pause_and_resume_change_the_schedule(ui: UiWorld, as_user: Any, page: M
             session=session, actor=ui.owner, report_id=ui.report.report_id, schedule_type="weekly"
         )
 
-    paused = _click(ui, as_user, "pause", reports_table.PAUSE)
+    paused = _click(ui, as_user, "pause", reports_grid.PAUSE)
     with session_scope(ui.session_factory) as session:
         assert report_schedule(
             session=session, actor=ui.owner, report_id=ui.report.report_id
         ).is_paused  # type: ignore[union-attr]
-    resumed = _click(ui, as_user, "pause", reports_table.RESUME)
+    resumed = _click(ui, as_user, "pause", reports_grid.RESUME)
 
-    assert "is paused" in text_of(paused[1]) and "is resumed" in text_of(resumed[1])
+    assert "is paused" in text_of(paused["feedback"])
+    assert "is resumed" in text_of(resumed["feedback"])
     with session_scope(ui.session_factory) as session:
         schedule = report_schedule(session=session, actor=ui.owner, report_id=ui.report.report_id)
     assert schedule is not None and schedule.is_paused is False
@@ -766,15 +821,15 @@ def test_pause_and_resume_change_the_schedule(ui: UiWorld, as_user: Any, page: M
 def test_the_star_pins_and_unpins_the_dashboard(
     ui: UiWorld, as_user: Any, page: ModuleType
 ) -> None:
-    _click(ui, as_user, "favorite", reports_table.UNSTARRED)
+    _click(ui, as_user, "favorite", reports_grid.UNSTARRED)
     with as_user(ui.owner):
-        starred, *_ = reports_table.load_report_rows(_request(), {})
-    _click(ui, as_user, "favorite", reports_table.STARRED)
+        starred = reports.load_report_rows(_request(), {})["response"]
+    _click(ui, as_user, "favorite", reports_grid.STARRED)
     with as_user(ui.owner):
-        unstarred, *_ = reports_table.load_report_rows(_request(), {})
+        unstarred = reports.load_report_rows(_request(), {})["response"]
 
-    assert starred["rowData"][0]["favorite"] == reports_table.STARRED
-    assert unstarred["rowData"][0]["favorite"] == reports_table.UNSTARRED
+    assert starred["rowData"][0]["favorite"] == reports_grid.STARRED
+    assert unstarred["rowData"][0]["favorite"] == reports_grid.UNSTARRED
 
 
 @pytest.mark.parametrize("column", ["edit", "backfill"])
@@ -783,18 +838,19 @@ def test_edit_and_backfill_open_that_dialog_on_the_report_page(
 ) -> None:
     outputs = _click(ui, as_user, column, "yes")
 
-    assert outputs[0] == f"/reports/{ui.report.report_id}?open={column}"
-    assert all(o is no_update for o in outputs[1:])
+    assert outputs.pop("href") == f"/reports/{ui.report.report_id}?open={column}"
+    assert all(o is no_update for o in outputs.values())
 
 
 def test_delete_asks_first_then_deletes(ui: UiWorld, as_user: Any, page: ModuleType) -> None:
     asked = _click(ui, as_user, "delete", "Delete")
-    assert asked[3] is True and "cannot be undone" in asked[4] and asked[5] == ui.report.report_id
+    assert asked["delete_open"] is True and "cannot be undone" in asked["delete_text"]
+    assert asked["pending_delete"] == ui.report.report_id
 
     with as_user(ui.owner, triggered=(page_id("delete-cancel"), "n_clicks")):
-        kept = reports_table.confirm_delete(None, 1, ui.report.report_id, {}, 0)
+        kept = reports.confirm_delete(None, 1, ui.report.report_id, {}, 0)
     with as_user(ui.owner, triggered=(page_id("delete-confirm"), "n_clicks")):
-        deleted = reports_table.confirm_delete(1, None, ui.report.report_id, {}, 0)
+        deleted = reports.confirm_delete(1, None, ui.report.report_id, {}, 0)
 
     assert kept == (False, no_update, no_update)
     assert deleted[0] is False and "Deleted" in text_of(deleted[1])
@@ -808,9 +864,9 @@ def test_another_analyst_cannot_act_on_a_report_they_cannot_see(
     cell = {"colId": "run", "rowId": ui.report.report_id, "value": "Run now"}
 
     with as_user(ui.other):
-        outputs = reports_table.act_on_cell(cell, {}, 0)
+        outputs = reports.act_on_cell(cell, {}, 0)
 
-    assert "was not found" in text_of(outputs[1])
+    assert "was not found" in text_of(outputs["feedback"])
     with session_scope(ui.session_factory) as session:
         assert list_executions(session=session, actor=ui.admin).total == 0
 
@@ -818,23 +874,23 @@ def test_another_analyst_cannot_act_on_a_report_they_cannot_see(
 def test_relative_times_and_zones_in_rows(page: ModuleType) -> None:
     moment = datetime(2025, 1, 13, 11, 0, tzinfo=UTC)
 
-    assert reports_table.format_moment(moment, "America/New_York") == "2025-01-13 06:00 EST"
-    assert reports_table.format_moment(moment.replace(tzinfo=None), "UTC") == "2025-01-13 11:00 UTC"
-    assert reports_table.format_moment(None, "UTC") == "—"
+    assert reports_grid.format_moment(moment, "America/New_York") == "2025-01-13 06:00 EST"
+    assert reports_grid.format_moment(moment.replace(tzinfo=None), "UTC") == "2025-01-13 11:00 UTC"
+    assert reports_grid.format_moment(None, "UTC") == "—"
 
 
 def test_the_reports_tab_polls_only_while_shown_and_reloads_rows_only_on_a_change(
     ui: UiWorld, as_user: Any, page: ModuleType
 ) -> None:
     with as_user(ui.owner):
-        first, hidden, reload = reports_table.check_for_changes(None, "templates", 0, None, 0)
-    assert (hidden, reload) == (reports_table.IDLE_PLAN, no_update)  # the grid loaded itself
+        first, hidden, reload = reports.check_for_changes(None, "templates", 0, None, 0)
+    assert (hidden, reload) == (IDLE_PLAN, no_update)  # the grid loaded itself
 
     with session_scope(ui.session_factory) as session:
         run_report(session=session, redis=None, actor=ui.owner, report_id=ui.report.report_id)
     with as_user(ui.owner):
-        changed, plan, reload = reports_table.check_for_changes(1, "reports", 0, first, 4)
-        unchanged, _, again = reports_table.check_for_changes(2, "reports", 0, changed, 5)
+        changed, plan, reload = reports.check_for_changes(1, "reports", 0, first, 4)
+        unchanged, _, again = reports.check_for_changes(2, "reports", 0, changed, 5)
     assert changed not in (first, no_update)
     assert plan["active"] is True
     assert reload == 5
@@ -843,6 +899,6 @@ def test_the_reports_tab_polls_only_while_shown_and_reloads_rows_only_on_a_chang
     with session_scope(ui.session_factory) as session:
         run_report(session=session, redis=None, actor=ui.owner, report_id=ui.report.report_id)
     with as_user(ui.owner, triggered=(page_id("reports-refresh"), "data")):
-        after_action, _, reload = reports_table.check_for_changes(2, "reports", 1, changed, 5)
+        after_action, _, reload = reports.check_for_changes(2, "reports", 1, changed, 5)
     assert after_action not in (changed, no_update)
     assert reload is no_update  # the action's own refresh reloads the grid

@@ -12,7 +12,8 @@ from dash import no_update
 
 from db.session import session_scope
 from services.executions import run_report
-from tests.pages.conftest import UiWorld, find_ids, text_of
+from tests.factories import UiWorld
+from tests.trees import find_ids, text_of
 
 
 @pytest.fixture

@@ -13,8 +13,6 @@ from typing import Any
 
 import dash
 import pytest
-from dash._callback_context import context_value
-from dash._utils import AttributeDict
 from flask import g
 from flask import session as flask_session
 from plotly.io.json import to_json_plotly
@@ -25,8 +23,9 @@ from db.session import session_scope
 from services.user_admin import reset_password
 from services.users import PASSWORD_RULES, authenticate_password, create_user
 from settings import load_settings
-from tests.pages.conftest import UiWorld, find_ids, text_of
-from tests.workers.helpers import TEST_SECRET_KEY
+from tests.dash_callbacks import callback_context
+from tests.factories import TEST_SECRET_KEY, UiWorld
+from tests.trees import find_ids, text_of
 from webauth import SESSION_USER_KEY, SETUP_DONE_KEY
 
 PASSWORD = "a-good-password"
@@ -58,14 +57,10 @@ def anonymous(first_run: FirstRun) -> Callable[[], AbstractContextManager[None]]
 
     @contextmanager
     def enter() -> Iterator[None]:
-        context = AttributeDict(triggered_inputs=[], updated_props={})
         with first_run.app.server.test_request_context("/_dash-update-component", method="POST"):
             g.actor = None
-            token = context_value.set(context)
-            try:
+            with callback_context():
                 yield
-            finally:
-                context_value.reset(token)
 
     return enter
 

@@ -12,14 +12,15 @@ from redis import Redis
 from rq import Queue
 from rq.worker import SimpleWorker
 
-from components.template_editor import PARAM_FIELDS, WIDGET_FIELDS, eid
+from components.template_editor import eid
 from components.template_editor_read import read_definitions
+from components.template_editor_rows import PARAM_FIELDS, WIDGET_FIELDS, create_parameter_row
 from db.session import session_scope
 from services.runtime import EXECUTIONS_QUEUE
 from services.template_authoring import create_template
 from services.templates import get_template
-from tests.pages.conftest import UiWorld, find_ids, text_of
-from tests.services.conftest import redis, store, worker_env  # noqa: F401  (fixtures)
+from tests.factories import UiWorld
+from tests.trees import find_ids, text_of
 from workers.context import job_context
 
 SQL = (
@@ -31,6 +32,18 @@ SQL = (
 @pytest.fixture
 def page(ui: UiWorld) -> ModuleType:
     return importlib.import_module("pages.template_editor")
+
+
+@pytest.fixture
+def rows(ui: UiWorld) -> ModuleType:
+    """The parameter and widget rows' callbacks, registered by the page."""
+    return importlib.import_module("pages._template_editor_rows")
+
+
+@pytest.fixture
+def preview(ui: UiWorld) -> ModuleType:
+    """The preview's callbacks, registered by the page."""
+    return importlib.import_module("pages._template_editor_preview")
 
 
 def params(*rows: dict[str, Any]) -> list[list[Any]]:
@@ -103,24 +116,24 @@ def test_an_analyst_gets_an_empty_editor_with_the_sources(
     assert "Warehouse" in str(tree)
 
 
-def test_placeholders_are_listed_as_typed_and_undeclared_ones_marked(page: ModuleType) -> None:
-    badges, declare_class = page.show_placeholders(SQL, ["below"])
+def test_placeholders_are_listed_as_typed_and_undeclared_ones_marked(rows: ModuleType) -> None:
+    badges, declare_class = rows.show_placeholders(SQL, ["below"])
 
     assert "skip · not declared" in text_of(badges)
     assert "window_start" in text_of(badges)
     assert "d-none" not in declare_class
-    _, all_declared = page.show_placeholders(SQL, ["below", "skip"])
+    _, all_declared = rows.show_placeholders(SQL, ["below", "skip"])
     assert "d-none" in all_declared
 
 
 def test_declare_adds_a_row_per_undeclared_placeholder(
-    ui: UiWorld, as_user: Any, page: ModuleType
+    ui: UiWorld, as_user: Any, rows: ModuleType
 ) -> None:
     with as_user(ui.owner, triggered=(eid("declare"), "n_clicks")):
-        rows, next_index = page.add_parameters(None, 1, SQL, [], 3)
+        added, next_index = rows.add_parameters(None, 1, SQL, [], 3)
 
     assert next_index == 5
-    appended = [op for op in rows._operations if op["operation"] == "Append"]
+    appended = [op for op in added._operations if op["operation"] == "Append"]
     assert [op["params"]["value"].id for op in appended] == [
         {"type": "te-param-row", "index": 3},
         {"type": "te-param-row", "index": 4},
@@ -188,10 +201,14 @@ def test_an_admin_publishes_from_the_template_page(
     make(ui)
     with as_user(ui.admin):
         tree = page.layout(template_id="small_numbers")
-        _feedback, badge, color, disabled = page.publish(1, "small_numbers")
+        published = page.publish(1, "small_numbers")
 
     assert eid("publish") in find_ids(tree)
-    assert badge == "Published" and color == "success" and disabled is True
+    assert (published["badge"], published["color"], published["disabled"]) == (
+        "Published",
+        "success",
+        True,
+    )
     with session_scope(ui.session_factory) as session:
         assert get_template(session=session, template_id="small_numbers", actor=ui.other)
 
@@ -205,13 +222,13 @@ class InProcessWorker(SimpleWorker):
 
 @pytest.fixture
 def queue(
-    redis: Redis,  # noqa: F811
-    worker_env: dict[str, str],  # noqa: F811
-    page: ModuleType,
+    redis: Redis,
+    worker_env: dict[str, str],
+    preview: ModuleType,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Redis]:
-    """The page's Redis is the test's; jobs run here read the test databases."""
-    monkeypatch.setattr(page, "redis_client", lambda: redis)
+    """The preview's Redis is the test's; jobs run here read the test databases."""
+    monkeypatch.setattr(preview, "redis_client", lambda: redis)
     for name, value in worker_env.items():
         monkeypatch.setenv(name, value)
     job_context.cache_clear()
@@ -220,15 +237,15 @@ def queue(
 
 
 def test_preview_runs_on_the_queue_and_shows_rows_and_types(
-    ui: UiWorld, as_user: Any, page: ModuleType, queue: Redis
+    ui: UiWorld, as_user: Any, preview: ModuleType, queue: Redis
 ) -> None:
     with as_user(ui.owner):
-        started = page.start_preview_run(1, "wh", 5, SQL, True, 0, params(BELOW, SKIP))
-        waiting = page.poll_preview(1, started["preview_id"])
+        started = preview.start_preview_run(1, "wh", 5, SQL, True, 0, params(BELOW, SKIP))
+        waiting = preview.poll_preview(1, started["preview_id"])
         InProcessWorker([Queue(EXECUTIONS_QUEUE, connection=queue)], connection=queue).work(
             burst=True
         )
-        shown, poll_disabled, columns = page.poll_preview(2, started["preview_id"])
+        shown, poll_disabled, columns = preview.poll_preview(2, started["preview_id"])
 
     assert started["poll"] is False and "Waiting" in text_of(started["result"])
     assert waiting[1] is False
@@ -237,10 +254,10 @@ def test_preview_runs_on_the_queue_and_shows_rows_and_types(
 
 
 def test_a_bad_preview_says_why_without_queueing(
-    ui: UiWorld, as_user: Any, page: ModuleType, queue: Redis
+    ui: UiWorld, as_user: Any, preview: ModuleType, queue: Redis
 ) -> None:
     with as_user(ui.owner):
-        started = page.start_preview_run(1, "wh", 5, SQL, True, 0, params(BELOW))
+        started = preview.start_preview_run(1, "wh", 5, SQL, True, 0, params(BELOW))
 
     assert started["preview_id"] is None and "names no parameter" in text_of(started["result"])
     assert Queue(EXECUTIONS_QUEUE, connection=queue).count == 0
@@ -311,17 +328,33 @@ def test_an_option_list_without_its_list_name_is_an_error_on_its_row(
 
 
 def test_the_type_select_offers_option_list_and_shows_the_list_field_for_it(
-    page: ModuleType,
+    rows: ModuleType,
 ) -> None:
-    row = page.create_parameter_row(0, {"name": "labels", "type": "campaign_ids"})
+    row = create_parameter_row(0, {"name": "labels", "type": "campaign_ids"})
     types = _component(row, {"type": "te-param-type", "index": 0}).options
     fixed = _component(row, {"type": "te-param-options_source", "index": 0})
 
     assert "option_list" in [o["value"] for o in types]
     assert (fixed.value, fixed.disabled) == ("campaigns", True)  # shown, not changed
-    assert page.show_option_fields("option_list") == ("d-none", "", False, page.no_update)
-    assert page.show_option_fields("asins") == ("d-none", "", True, "asins")
-    assert page.show_option_fields("enum") == ("", "d-none", True, page.no_update)
+    shown = {kind: rows.show_option_fields(kind) for kind in ("option_list", "asins", "enum")}
+    assert shown["option_list"] == {
+        "options_cell": "d-none",
+        "source_cell": "",
+        "source_disabled": False,
+        "source": rows.no_update,
+    }
+    assert shown["asins"] == {
+        "options_cell": "d-none",
+        "source_cell": "",
+        "source_disabled": True,
+        "source": "asins",
+    }
+    assert shown["enum"] == {
+        "options_cell": "",
+        "source_cell": "d-none",
+        "source_disabled": True,
+        "source": rows.no_update,
+    }
 
 
 def test_the_read_back_writes_options_source_for_option_lists_only() -> None:

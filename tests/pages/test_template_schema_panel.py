@@ -17,8 +17,8 @@ from db.session import session_scope
 from services.instances import save_instance
 from services.template_authoring import create_template
 from services.users import Actor, create_user
-from tests.pages.conftest import UiWorld, find_ids, text_of
-from tests.workers.helpers import TEST_SECRET_KEY
+from tests.factories import TEST_SECRET_KEY, UiWorld
+from tests.trees import find_ids, text_of
 
 
 @pytest.fixture

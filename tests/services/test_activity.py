@@ -17,7 +17,7 @@ from services.executions import run_report
 from services.reports import create_report
 from services.schedules import create_schedule, update_schedule
 from services.users import Actor
-from tests.services.conftest import World
+from tests.factories import World
 
 #: A window well inside the warehouse's data (the data lag is 2 days).
 START, END = date.today() - timedelta(days=20), date.today() - timedelta(days=14)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from services import cancels, executions, reports
+from services import cancels, executions, reports, run_results
 from services.errors import (
     Conflict,
     ExecutionNotFound,
@@ -19,7 +19,7 @@ from services.errors import (
 )
 from services.results import ResultsStore
 from services.users import Actor, create_user
-from tests.services.conftest import World
+from tests.factories import World
 
 OK = "ok"
 ROLES = ("owner", "other", "viewer", "admin")
@@ -116,14 +116,14 @@ CALLS: dict[str, tuple[Call, dict[str, object]]] = {
     ),
     # The run is still pending: those who may see it learn it has no result yet.
     "preview_result": (
-        lambda s, a: executions.preview_result(
+        lambda s, a: run_results.preview_result(
             session=s.session, actor=a, store=s.store, execution_id=s.run.execution_id
         ),
         {"owner": Conflict, "other": ExecutionNotFound, "viewer": Conflict, "admin": Conflict},
     ),
-    "result_csv": (
-        lambda s, a: executions.result_csv(
-            session=s.session, actor=a, store=s.store, execution_id=s.run.execution_id
+    "result_download": (
+        lambda s, a: run_results.result_download(
+            session=s.session, actor=a, store=s.store, execution_id=s.run.execution_id, format="csv"
         ),
         {"owner": Conflict, "other": ExecutionNotFound, "viewer": Conflict, "admin": Conflict},
     ),

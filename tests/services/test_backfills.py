@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
-import time
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -24,31 +24,40 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import Instance, ReportDataCollection, ReportExecution
 from db.session import make_engine, make_session_factory
+from services.backfill_plans import backfill_window, next_boundary, segments
+from services.backfill_progress import release_held
 from services.backfills import (
     BackfillInfo,
-    BackfillNotFound,
-    backfill_window,
     cancel_backfill,
     get_backfill,
-    next_boundary,
-    release_held,
     report_backfills,
     retry_backfill,
-    segments,
     start_backfill,
 )
-from services.errors import Conflict, ParameterError, PermissionDenied, ReportNotFound
+from services.errors import (
+    BackfillNotFound,
+    Conflict,
+    ParameterError,
+    PermissionDenied,
+    ReportNotFound,
+)
 from services.executions import run_report
 from services.instances import save_instance
 from services.reconciler import reconcile
 from services.reports import create_report
-from services.run_events import record_run_end
+from services.run_lifecycle import end_run
 from services.runtime import EXECUTIONS_QUEUE
 from services.users import grant_instance
 from services.windows import Window
-from tests.conftest import SKIP_POSTGRES, create_postgres_database, drop_postgres_database
-from tests.services.conftest import World, add_template, run_worker_burst, wait_for
-from tests.workers.helpers import PROJECT_ROOT, TEST_SECRET_KEY
+from tests.databases import SKIP_POSTGRES, create_postgres_database, drop_postgres_database
+from tests.factories import (
+    PROJECT_ROOT,
+    TEST_SECRET_KEY,
+    World,
+    add_template,
+    run_worker_burst,
+    wait_for,
+)
 
 
 def d(text: str) -> date:
@@ -480,7 +489,7 @@ def test_two_last_segments_ending_at_once_complete_the_backfill(
     database_url: str,
 ) -> None:
     """Two workers end the last two segments at the same moment, each recounting the
-    backfill in the transaction that ends its segment (what services.run_worker does)."""
+    backfill in the transaction that ends its segment (services.run_lifecycle.end_run)."""
     info = start_backfill(
         session=session,
         redis=None,
@@ -497,13 +506,8 @@ def test_two_last_segments_ending_at_once_complete_the_backfill(
     )
     session.commit()
 
-    def end(own: Session, execution_uuid: object) -> None:
-        own.execute(
-            update(ReportExecution)
-            .where(ReportExecution.id == execution_uuid, ReportExecution.status == "running")
-            .values(status="completed", completed_at=datetime.now(UTC))
-        )
-        record_run_end(own, own.get_one(ReportExecution, execution_uuid))
+    def end(own: Session, execution_uuid: uuid.UUID) -> None:
+        assert end_run(session=own, execution_uuid=execution_uuid, status="completed")
 
     second_ended = threading.Event()
     first_committed = threading.Event()
@@ -742,13 +746,14 @@ def wait_until_segments_end(
     redis: Redis,
     collection_id: str,
 ) -> None:
-    """Wait for every segment's newest run to end; a reconciler pass then changes nothing
-    (the ends recount the backfill themselves)."""
+    """Wait for every segment's newest run to end and the backfill to be recounted; a
+    reconciler pass then changes nothing (the ends recount the backfill themselves)."""
 
     def segments_ended() -> bool:
-        return all(
-            s.status not in {"pending", "running"}
-            for s in backfill(session, world, collection_id).segments
+        info = backfill(session, world, collection_id)
+        # The last segment's end recounts the backfill after its own status is committed.
+        return info.status != "running" and all(
+            s.status not in {"pending", "running"} for s in info.segments
         )
 
     try:
@@ -758,13 +763,12 @@ def wait_until_segments_end(
             print(r.execution_id, r.status, r.queued_at, r.started_at, r.error_message)
         print("queued in Redis:", Queue(EXECUTIONS_QUEUE, connection=redis).job_ids)
         raise
-    time.sleep(0.5)  # the last segment's follow-up (recount, release) commits
     reconcile(session_factory=session_factory, redis=redis)
 
 
 # PostgreSQL only, to keep the suite short: the release race on SQLite is covered by
 # test_two_releases_at_once_never_exceed_max_concurrency.
-@pytest.mark.parametrize("empty_database_url", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_26_weekly_segments_never_run_more_than_3_at_once_and_one_failed_week_is_retried_alone(
     session: Session,
     session_factory: sessionmaker[Session],
@@ -862,7 +866,7 @@ def test_26_weekly_segments_never_run_more_than_3_at_once_and_one_failed_week_is
     assert shown.row_count == 1
 
 
-@pytest.mark.parametrize("empty_database_url", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_cancelling_a_backfill_stops_its_running_segments_and_releases_no_more(
     session: Session,
     world: World,

@@ -27,12 +27,11 @@ from services.instances import metadata_options
 from services.reports import create_report
 from services.secrets import decrypt_url
 from services.users import grant_instance
-from tests.services.conftest import World
+from tests.factories import TEST_SECRET_KEY, World
 from tests.warehouses import (  # noqa: F401  (fixtures)
     mariadb_warehouse_fixture,
     postgres_warehouse_fixture,
 )
-from tests.workers.helpers import TEST_SECRET_KEY
 
 PASSWORD = "Sup3r-s3cret-pw"
 

@@ -1,4 +1,4 @@
-"""The demo (services/demo.py): a deterministic AMC-shaped warehouse, its instance, and every
+"""The demo (services/demo/): a deterministic AMC-shaped warehouse, its instance, and every
 library template running on it through the real rendering path.
 
 The warehouse is built at a small scale: the full-size build belongs to benchmarks, not here.
@@ -7,7 +7,9 @@ The warehouse is built at a small scale: the full-size build belongs to benchmar
 from __future__ import annotations
 
 import shutil
+import tomllib
 from collections.abc import Iterator
+from contextlib import suppress
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,8 +20,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import Instance, QueryTemplate
+from db.models import MAX_LOOKBACK_DAYS, Instance, QueryTemplate
 from services.demo import (
+    DEMO_DATA_LAG_DAYS,
     DEMO_HISTORY_DAYS,
     DEMO_INSTANCE_ID,
     build_demo_database,
@@ -28,15 +31,18 @@ from services.demo import (
     warehouse_info,
 )
 from services.engines import make_engine
+from services.errors import ParameterError
 from services.instances import metadata_options
 from services.library import LibraryTemplate, read_library
-from services.parameters import parse_definitions, validate
+from services.parameter_validation import validate
+from services.parameters import parse_definitions
+from services.presets import DATE_PRESETS
 from services.secrets import decrypt_url
 from services.sql_templates import render
 from services.users import system_actor
+from services.windows import preset_window
 from settings import Settings, load_settings
-from tests.factories import create_instance
-from tests.workers.helpers import TEST_SECRET_KEY
+from tests.factories import TEST_SECRET_KEY, create_instance
 
 TODAY = date(2026, 3, 10)
 YESTERDAY = TODAY - timedelta(days=1)
@@ -116,7 +122,15 @@ def test_the_warehouse_covers_the_history_up_to_yesterday(
             assert days > 0.8 * DEMO_HISTORY_DAYS, table
         else:
             assert (first, last, days) == (first_day, YESTERDAY, DEMO_HISTORY_DAYS), table
-    assert DEMO_HISTORY_DAYS >= 400
+    # Behind the demo's data lag, every date preset's window (the last 365 days too) lies
+    # inside the history: a run of any preset finds data for each of its days.
+    freshest = TODAY - timedelta(days=DEMO_DATA_LAG_DAYS)
+    windows = {}
+    for preset in DATE_PRESETS:
+        with suppress(ParameterError):  # a "to date" period with no complete day yet
+            windows[preset] = preset_window(preset, freshest, max_days=MAX_LOOKBACK_DAYS)
+    assert "last_365_days" in windows
+    assert all(first_day <= w.start and w.end <= TODAY for w in windows.values()), windows
     info = warehouse_info(warehouse)
     assert info is not None
     assert (info.first_day, info.last_day, info.scale) == (first_day, YESTERDAY, SCALE)
@@ -179,6 +193,17 @@ def test_a_warehouse_from_an_older_generator_is_rebuilt(tmp_path: Path) -> None:
 
     assert build_demo_database(path, today=TODAY, scale=SCALE) is True
     assert warehouse_info(path) is not None
+
+
+def test_every_generator_sql_file_ships_as_package_data() -> None:
+    """A wheel holds only the package data pyproject.toml names: the generator reads them."""
+    root = Path(__file__).resolve().parents[2]
+    config = tomllib.loads((root / "pyproject.toml").read_text())
+    package = root / "services" / "demo"
+    patterns = config["tool"]["setuptools"]["package-data"]["services.demo"]
+    shipped = {path for pattern in patterns for path in package.glob(pattern)}
+    assert shipped == set(package.rglob("*.sql"))
+    assert {path.name for path in shipped} >= {"macros.sql", "conversions.sql"}
 
 
 def test_weekends_differ_from_weekdays(db: duckdb.DuckDBPyConnection) -> None:

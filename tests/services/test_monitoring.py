@@ -10,32 +10,32 @@ import pytest
 from redis import Redis
 from rq import Queue
 from rq.registry import FailedJobRegistry
-from rq.worker import SimpleWorker
 from rq_scheduler import Scheduler
 from sqlalchemy.orm import Session
 
 from db.models import ReportSchedule
-from services.errors import PermissionDenied
-from services.monitoring import JobNotFound, queue_overview, requeue_job
+from services.errors import JobNotFound, PermissionDenied
+from services.monitoring import queue_overview, requeue_job
 from services.reports import create_report
 from services.runtime import EXECUTIONS_QUEUE, LAST_TICK_KEY, MAINTENANCE_QUEUE
 from services.schedules import create_schedule
-from tests.services.conftest import World
+from tests.factories import World
 from workers.periodic import PERIODIC_JOBS, register_periodic_jobs
+from workers.runtime import ReportWorker
 
 
 def _fail(redis: Redis, *args: object, queue: str = MAINTENANCE_QUEUE) -> str:
     """A job that fails in a real (in-process) worker: `int(*args)`."""
     job = Queue(queue, connection=redis).enqueue("builtins.int", *args)
-    SimpleWorker([Queue(queue, connection=redis)], connection=redis).work(burst=True)
+    ReportWorker([Queue(queue, connection=redis)], connection=redis).work(burst=True)
     return job.id
 
 
 @pytest.fixture
-def listening(redis: Redis) -> Iterator[SimpleWorker]:
+def listening(redis: Redis) -> Iterator[ReportWorker]:
     """A worker registered on both queues, as a running `reportbuilder worker` is."""
     queues = [Queue(name, connection=redis) for name in (MAINTENANCE_QUEUE, EXECUTIONS_QUEUE)]
-    worker = SimpleWorker(queues, connection=redis, name="listening-worker")
+    worker = ReportWorker(queues, connection=redis, name="listening-worker")
     worker.register_birth()  # type: ignore[no-untyped-call]
     worker.heartbeat()
     yield worker
@@ -84,7 +84,7 @@ def test_failed_jobs_are_listed_newest_first_without_credentials(
 
 
 def test_workers_are_shown_with_state_queues_and_heartbeat_age(
-    session: Session, world: World, redis: Redis, listening: SimpleWorker
+    session: Session, world: World, redis: Redis, listening: ReportWorker
 ) -> None:
     [worker] = queue_overview(session=session, actor=world.admin, redis=redis).workers
 
@@ -95,7 +95,7 @@ def test_workers_are_shown_with_state_queues_and_heartbeat_age(
 
 
 def test_the_scheduler_is_healthy_with_a_recent_tick_and_every_queue_served(
-    session: Session, world: World, redis: Redis, listening: SimpleWorker
+    session: Session, world: World, redis: Redis, listening: ReportWorker
 ) -> None:
     now = datetime.now(UTC)
 
@@ -116,7 +116,7 @@ def test_the_scheduler_is_healthy_with_a_recent_tick_and_every_queue_served(
 def test_the_scheduler_is_unhealthy_when_a_queue_has_no_worker(
     session: Session, world: World, redis: Redis
 ) -> None:
-    worker = SimpleWorker([Queue(EXECUTIONS_QUEUE, connection=redis)], connection=redis)
+    worker = ReportWorker([Queue(EXECUTIONS_QUEUE, connection=redis)], connection=redis)
     worker.register_birth()  # type: ignore[no-untyped-call]
     redis.set(LAST_TICK_KEY, datetime.now(UTC).isoformat())
     try:

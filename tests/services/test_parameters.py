@@ -9,15 +9,15 @@ from typing import Any
 import pytest
 
 from services.errors import TemplateDefinitionError
-from services.parameters import (
+from services.parameter_types import ParameterDefinition
+from services.parameter_validation import (
     DEFAULT_MAX_ITEMS,
     DEFAULT_MAX_TEXT,
     MAX_ID_LENGTH,
-    ParameterDefinition,
     ValidationResult,
-    parse_definitions,
     validate,
 )
+from services.parameters import parse_definitions
 
 TODAY = date(2026, 1, 1)  # a Thursday
 

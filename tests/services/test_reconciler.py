@@ -25,8 +25,9 @@ from services.reconciler import (
 )
 from services.reports import create_report, get_report
 from services.runtime import EXECUTIONS_QUEUE
-from services.schedules import create_schedule, tick
-from tests.services.conftest import World
+from services.schedule_tick import tick
+from services.schedules import create_schedule
+from tests.factories import World
 
 
 def make_report(session: Session, world: World) -> str:
@@ -291,6 +292,7 @@ def test_a_scheduled_run_given_up_on_counts_as_the_schedules_failure(
         cron_expression="* * * * *",
         now=datetime.now(UTC) - timedelta(minutes=2),
     )
+    session.commit()  # the tick reads the schedules from its own session
     [execution_id] = tick(
         session_factory=session_factory, redis=None, now=datetime.now(UTC) - timedelta(minutes=1)
     )

@@ -21,7 +21,10 @@ from db.models import (
     ReportExecution,
     ReportSchedule,
 )
-from services.backfills import backfill_status, get_backfill, retry_backfill, segments
+from services import run_lifecycle
+from services.backfill_plans import segments
+from services.backfill_progress import backfill_status
+from services.backfills import get_backfill, retry_backfill
 from services.cancels import cancel_execution
 from services.errors import ParameterError, ValidationFailed
 from services.executions import run_report
@@ -38,10 +41,10 @@ from services.report_plans import (
     read_plan,
 )
 from services.reports import create_report, get_report
-from services.run_events import record_run_end
+from services.run_worker import claim
 from services.schedules import report_schedule
 from services.windows import Window, default_window, freshest_day
-from tests.services.conftest import World
+from tests.factories import World
 
 #: What one plan may make; atomicity is checked by counting each.
 MADE = (ReportDefinition, Dashboard, DashboardWidget, ReportSchedule, ReportExecution)
@@ -90,7 +93,8 @@ def new_report(session: Session, world: World, plan: RunPlan, **fields: Any) -> 
 
 
 def plain_report(session: Session, world: World) -> str:
-    return create_report(
+    """A report made by an earlier request: committed, so a refused plan cannot undo it."""
+    report_id = create_report(
         session=session,
         actor=world.owner,
         template_id=world.template_id,
@@ -98,6 +102,8 @@ def plain_report(session: Session, world: World) -> str:
         name="Plain",
         parameters={"below": 100},
     ).report_id
+    session.commit()
+    return report_id
 
 
 def apply(session: Session, world: World, report_id: str, plan: RunPlan) -> Any:
@@ -107,13 +113,10 @@ def apply(session: Session, world: World, report_id: str, plan: RunPlan) -> Any:
 
 
 def end_run(session: Session, execution_id: str, status: str) -> None:
-    """End a run as a worker would: its status, then the counters that follow an end."""
-    row = session.scalars(
-        select(ReportExecution).where(ReportExecution.execution_id == execution_id)
-    ).one()
-    row.status = status
-    row.completed_at = datetime.now(UTC)
-    record_run_end(session, row)
+    """End a run as a worker would: claimed, then ended with the counters that follow."""
+    execution = claim(session=session, execution_id=execution_id)
+    assert execution is not None, f"{execution_id} is not pending"
+    run_lifecycle.end_run(session=session, execution_uuid=execution.id, status=status)
     session.commit()
 
 

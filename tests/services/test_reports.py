@@ -11,7 +11,7 @@ from services.backfills import start_backfill
 from services.errors import ParameterError, ReportNotFound, ValidationFailed
 from services.reports import create_report, delete_report, get_report, list_reports, update_report
 from services.schedules import create_schedule, delete_schedule
-from tests.services.conftest import World
+from tests.factories import World
 
 
 def test_creating_a_report_generates_its_dashboard_from_the_template(
@@ -152,6 +152,7 @@ def test_update_changes_only_known_fields_and_validates_them(
     report = create_report(
         session=session, actor=world.owner, template_id="numbers", instance_id="wh", name="R"
     )
+    session.commit()  # two requests: PostgreSQL stamps updated_at with the transaction's start
     updated = update_report(
         session=session,
         actor=world.owner,

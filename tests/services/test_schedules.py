@@ -18,28 +18,27 @@ from services.errors import (
     ParameterError,
     PermissionDenied,
     ReportNotFound,
+    ScheduleNotFound,
     ValidationFailed,
 )
 from services.executions import get_execution
 from services.reports import create_report, get_report, update_report
 from services.runtime import EXECUTIONS_QUEUE
+from services.schedule_tick import period_window, tick
 from services.schedules import (
     ScheduleInfo,
-    ScheduleNotFound,
     create_schedule,
     delete_schedule,
     get_schedule,
     next_due,
-    period_window,
     preview,
     report_schedule,
     schedule_preview,
-    tick,
     update_schedule,
 )
 from services.users import Actor
 from services.windows import Window
-from tests.services.conftest import World, run_worker_burst
+from tests.factories import World, run_worker_burst
 
 #: A fixed "now" for the service: a Wednesday, 12:00 UTC.
 T0 = datetime(2025, 6, 4, 12, 0, tzinfo=UTC)
@@ -57,6 +56,7 @@ def make_report(
         name=fields.pop("name", "Numbers"),
         **fields,
     )
+    session.commit()  # as the request that creates it would: the scheduler must see it
     return info.report_id
 
 
@@ -64,9 +64,11 @@ def make_schedule(
     session: Session, world: World, report_id: str, *, now: datetime = T0, **fields: Any
 ) -> ScheduleInfo:
     fields.setdefault("schedule_type", "daily")
-    return create_schedule(
+    schedule = create_schedule(
         session=session, actor=world.owner, report_id=report_id, now=now, **fields
     )
+    session.commit()  # as the request that creates it would: the scheduler must see it
+    return schedule
 
 
 def slot_runs(session: Session, schedule: ScheduleInfo) -> list[ReportExecution]:
@@ -531,6 +533,7 @@ def test_paused_and_inactive_schedules_do_not_fire(
     update_report(
         session=session, actor=world.owner, report_id=off_report, changes={"is_active": False}
     )
+    session.commit()
 
     for days in (1, 2, 3):
         assert (
@@ -666,7 +669,7 @@ def test_concurrent_ticks_start_each_slot_once(
         assert schedule_row(session, schedule).run_count == 4
 
 
-@pytest.mark.parametrize("empty_database_url", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_a_tick_skips_schedules_another_scheduler_holds(
     session: Session, session_factory: sessionmaker[Session], world: World, redis: Redis
 ) -> None:

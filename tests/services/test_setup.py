@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from db.models import User
 from db.session import session_scope
 from services import setup
-from services.errors import ParameterError
-from services.setup import SetupDone, create_first_admin, needs_setup
+from services.errors import ParameterError, SetupDone
+from services.setup import create_first_admin, needs_setup
 from services.users import authenticate_password, create_user, system_actor
 
 PASSWORD = "a-good-password"

@@ -15,9 +15,10 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from services.errors import TemplateDefinitionError
-from services.parameters import parse_definitions, validate
+from services.parameter_validation import validate
+from services.parameters import parse_definitions
 from services.sql_templates import RenderedSQL, check_template, preview_sql, render
-from tests.conftest import SKIP_POSTGRES, postgres_server_url
+from tests.databases import SKIP_POSTGRES, postgres_server_url
 
 TODAY = date(2026, 1, 1)
 WINDOW = (datetime(2025, 12, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC))

@@ -19,7 +19,6 @@ from services.errors import (
 from services.executions import run_template
 from services.library import load_library
 from services.reports import create_report
-from services.run_worker import perform_execution
 from services.template_authoring import (
     create_template,
     delete_template,
@@ -29,8 +28,7 @@ from services.template_authoring import (
     update_template,
 )
 from services.templates import get_template, list_templates
-from tests.services.conftest import World, session_factory_for
-from tests.workers.helpers import TEST_SECRET_KEY
+from tests.factories import World, run_execution_now, session_factory_for
 
 SQL = """
 SELECT x, label FROM numbers
@@ -258,7 +256,7 @@ def test_an_unpublished_template_is_seen_by_its_author_and_admins_only(
         for t in list_templates(session=session, actor=world.other)
         if t.template_id == "small_numbers"
     )
-    assert summary.is_published and not summary.can_edit and summary.owner_name == "owner"
+    assert summary.is_published and not summary.can_edit and summary.owner_name == "Owner"
 
 
 def test_a_template_that_reports_use_cannot_be_deleted(session: Session, world: World) -> None:
@@ -313,12 +311,7 @@ def test_a_run_renders_the_version_it_recorded(session: Session, world: World, s
 
     factory = session_factory_for(session)
     for info in (first, second):
-        perform_execution(
-            session_factory=factory,
-            store=store,
-            secret_key=TEST_SECRET_KEY,
-            execution_id=info.execution_id,
-        )
+        run_execution_now(session_factory=factory, store=store, execution_id=info.execution_id)
 
     assert (first.template_version, second.template_version) == (1, 2)
     session.expire_all()

@@ -8,20 +8,18 @@ from typing import Any
 import pytest
 from redis import Redis
 from rq import Queue
-from rq.worker import SimpleWorker
 from sqlalchemy import select
 
 from db.models import Instance
-from services.errors import PermissionDenied, ValidationFailed
+from services.errors import PermissionDenied, PreviewNotFound, ValidationFailed
 from services.runtime import EXECUTIONS_QUEUE
 from services.template_preview import (
     MAX_PREVIEW_ROWS,
-    PreviewNotFound,
     preview_result,
     start_preview,
 )
-from tests.services.conftest import World
-from workers.context import job_context
+from tests.factories import World, environment
+from workers.runtime import ReportWorker
 
 SQL = """
 SELECT x, label, CAST(day AS DATE) AS day FROM numbers
@@ -33,26 +31,15 @@ DEFINITIONS = [{"name": "below", "type": "integer", "label": "Below", "default":
 
 
 @pytest.fixture
-def in_process_jobs(worker_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def in_process_jobs(worker_env: dict[str, str]) -> Iterator[None]:
     """Jobs run in this process read the test databases (job_context reads the env)."""
-    for name, value in worker_env.items():
-        monkeypatch.setenv(name, value)
-    job_context.cache_clear()
-    yield
-    job_context.cache_clear()
-
-
-class InProcessWorker(SimpleWorker):
-    """RQ's in-process worker without its pub/sub thread: with redis-py 8 closing that
-    thread's connection waits out its 60-second read, and a burst needs no commands."""
-
-    def subscribe(self) -> None:
-        pass
+    with environment(worker_env):
+        yield
 
 
 def work(redis: Redis) -> None:
     queue = Queue(EXECUTIONS_QUEUE, connection=redis)
-    InProcessWorker([queue], connection=redis).work(burst=True)
+    ReportWorker([queue], connection=redis).work(burst=True)
 
 
 def preview(session: Any, world: World, redis: Redis, **changes: Any) -> str:

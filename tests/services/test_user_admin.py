@@ -12,10 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import User
 from db.session import session_scope
-from services.errors import ParameterError, PermissionDenied
+from services.errors import LastAdmin, ParameterError, PermissionDenied
 from services.secrets import hash_api_token
 from services.user_admin import (
-    LastAdmin,
     admin_create_user,
     change_own_password,
     list_users,

@@ -7,11 +7,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import User
-from services.errors import ParameterError
+from services.errors import ParameterError, UserExists
 from services.secrets import hash_api_token
 from services.users import (
     SYSTEM_EMAIL,
-    UserExists,
     authenticate_password,
     authenticate_token,
     create_api_token,

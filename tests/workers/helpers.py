@@ -1,4 +1,4 @@
-"""Helpers for worker tests: small DuckDB files and `reportbuilder` child processes."""
+"""Helpers for worker tests: `reportbuilder` child processes."""
 
 from __future__ import annotations
 
@@ -7,30 +7,8 @@ import signal
 import subprocess
 import sys
 from collections.abc import Mapping
-from datetime import date, timedelta
-from pathlib import Path
 
-import duckdb
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-#: A SECRET_KEY for processes that refuse the embedded one.
-TEST_SECRET_KEY = "test-secret-key-not-the-embedded-one"
-
-
-def make_sales_database(path: Path, *, first_day: date, days: int) -> Path:
-    """A DuckDB file with `sales(day, region, amount)`: two regions, amounts known in advance."""
-    connection = duckdb.connect(str(path))
-    try:
-        connection.execute("CREATE TABLE sales (day DATE, region VARCHAR, amount BIGINT)")
-        rows = [
-            (first_day + timedelta(days=offset), region, offset * 10 + index)
-            for offset in range(days)
-            for index, region in enumerate(("north", "south"))
-        ]
-        connection.executemany("INSERT INTO sales VALUES (?, ?, ?)", rows)
-    finally:
-        connection.close()
-    return path
+from tests.factories import PROJECT_ROOT, TEST_SECRET_KEY
 
 
 def reportbuilder(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 from rq import Queue
@@ -19,7 +18,10 @@ from services.runtime import (
     enqueue_execution,
     redis_connection,
 )
-from tests.workers.helpers import PROJECT_ROOT, TEST_SECRET_KEY
+from tests.factories import PROJECT_ROOT, TEST_SECRET_KEY, wait_for
+
+#: Seconds the running job of the dequeue test sleeps: long enough to be dequeued meanwhile.
+RUNNING_JOB_S = 3
 
 
 def test_enqueue_by_name_refuses_an_unknown_queue(redis_url: str) -> None:
@@ -70,7 +72,7 @@ def test_dequeuing_leaves_a_running_job_to_its_worker(redis_url: str) -> None:
         "time.sleep",
         connection=connection,
         queue_name=EXECUTIONS_QUEUE,
-        args=(60,),
+        args=(RUNNING_JOB_S,),
         job_id="exe_running1",
     )
     worker = subprocess.Popen(
@@ -82,16 +84,14 @@ def test_dequeuing_leaves_a_running_job_to_its_worker(redis_url: str) -> None:
     )
     try:
         job = Job.fetch(job_id, connection=connection)
-        deadline = time.monotonic() + 30
-        while job.get_status() != JobStatus.STARTED and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert job.get_status() == JobStatus.STARTED
+        wait_for(lambda: job.get_status(refresh=True) == JobStatus.STARTED, timeout=30)
 
         dequeue_execution(connection, job_id)
 
-        time.sleep(0.5)
-        assert job.get_status(refresh=True) == JobStatus.STARTED
-        assert worker.poll() is None
+        assert job.get_status(refresh=True) == JobStatus.STARTED  # dequeued while it ran
+        # Left alone, the job runs to its end and the burst worker then exits.
+        assert worker.wait(timeout=30) == 0
+        assert job.get_status(refresh=True) == JobStatus.FINISHED
     finally:
         if worker.poll() is None:
             worker.kill()

@@ -24,17 +24,9 @@ from services.reports import create_report
 from services.runtime import MAINTENANCE_QUEUE
 from services.schedules import create_schedule
 from services.users import grant_instance
-from tests.conftest import SKIP_POSTGRES, create_postgres_database, drop_postgres_database
-from tests.services.conftest import (  # noqa: F401  (fixtures)
-    World,
-    add_template,
-    redis,
-    store,
-    wait_for,
-    worker_env,
-    world,
-)
-from tests.workers.helpers import TEST_SECRET_KEY, Processes
+from tests.databases import SKIP_POSTGRES, create_postgres_database, drop_postgres_database
+from tests.factories import TEST_SECRET_KEY, World, add_template, wait_for
+from tests.workers.helpers import Processes
 from workers.periodic import PERIODIC_JOB_PREFIX, PERIODIC_JOBS
 
 #: Sleeps on the PostgreSQL warehouse: a long run that holds no CPU (the machine is shared).
@@ -63,11 +55,12 @@ def execution(session: Session, execution_id: str) -> ReportExecution:
 
 # Long by nature (a stale heartbeat is 20 s, the reconciler runs every 30 s): PostgreSQL
 # only. The reconciler's repairs are covered on both databases in tests/services.
-@pytest.mark.parametrize("empty_database_url", ["postgresql"], indirect=True)
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_a_run_whose_worker_is_killed_is_retried_within_a_minute(
     session: Session,
-    world: World,  # noqa: F811
-    redis: Redis,  # noqa: F811
+    world: World,
+    redis: Redis,
     processes: Processes,
     pg_warehouse: str,
 ) -> None:
@@ -99,45 +92,38 @@ def test_a_run_whose_worker_is_killed_is_retried_within_a_minute(
     processes.start("scheduler")
     processes.start("worker")
     wait_for(lambda: Worker.count(connection=redis) == 2, timeout=60)
-    time.sleep(2)  # the run is well under way, its heartbeat written
 
     doomed.send_signal(signal.SIGKILL)
     doomed.wait()
     killed_at = time.monotonic()
 
-    def retried_or_failed() -> bool:
-        row = execution(session, run.execution_id)
-        return row.attempt >= 2 or row.status == "failed"
-
-    wait_for(retried_or_failed, timeout=60, interval=0.5)
-    repaired_after = time.monotonic() - killed_at
-    print(f"retried or failed {repaired_after:.1f} s after the kill")  # shown with -s
+    # The run must be retried, not failed: a killed worker is the product's fault, not the
+    # query's, and the run has attempts to spare (max_attempts=3).
+    wait_for(lambda: execution(session, run.execution_id).attempt >= 2, timeout=60, interval=0.5)
+    print(f"retried {time.monotonic() - killed_at:.1f} s after the kill")  # shown with -s
     row = execution(session, run.execution_id)
-    assert row.status != "running" or row.attempt == 2
-    if row.status != "failed":
-        assert row.attempt == 2
-        assert "Attempt 1 ended because the worker running it stopped" in (row.error_message or "")
+    assert row.status != "failed", row.error_message
+    assert row.attempt == 2
+    assert "Attempt 1 ended because the worker running it stopped" in (row.error_message or "")
 
-        # Once its backoff is over, the next reconciler pass releases it and the second
-        # worker runs it.
-        wait_for(lambda: execution(session, run.execution_id).queued_at is not None, timeout=45)
+    # Once its backoff is over, the next reconciler pass releases it and the second worker
+    # runs it.
+    wait_for(lambda: execution(session, run.execution_id).queued_at is not None, timeout=45)
 
-        def running_again() -> bool:
-            again = execution(session, run.execution_id)
-            return again.status == "running" and again.attempt == 2
+    def running_again() -> bool:
+        again = execution(session, run.execution_id)
+        return again.status == "running" and again.attempt == 2
 
-        wait_for(running_again, timeout=20, interval=0.5)
-        cancel_execution(
-            session=session, redis=redis, actor=world.owner, execution_id=run.execution_id
-        )
-        wait_for(lambda: execution(session, run.execution_id).status == "cancelled", timeout=30)
+    wait_for(running_again, timeout=20, interval=0.5)
+    cancel_execution(session=session, redis=redis, actor=world.owner, execution_id=run.execution_id)
+    wait_for(lambda: execution(session, run.execution_id).status == "cancelled", timeout=30)
 
 
 def test_runs_pending_when_redis_is_flushed_all_complete_and_schedules_keep_firing(
     session: Session,
     session_factory: sessionmaker[Session],
-    world: World,  # noqa: F811
-    redis: Redis,  # noqa: F811
+    world: World,
+    redis: Redis,
     processes: Processes,
 ) -> None:
     report_id = create_report(

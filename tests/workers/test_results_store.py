@@ -12,7 +12,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from services.results import InvalidResultLocation, ResultsStore
+from services.errors import InvalidResultLocation
+from services.results import ResultsStore
 
 SCHEMA = pa.schema([("n", pa.int64()), ("label", pa.string())])
 

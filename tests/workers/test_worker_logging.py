@@ -11,21 +11,14 @@ from redis import Redis
 from sqlalchemy.orm import Session
 
 from services.executions import run_template
-from tests.services.conftest import (  # noqa: F401  (fixtures shared with service tests)
-    World,
-    redis,
-    store,
-    worker_env,
-    world,
-)
-from tests.workers.helpers import PROJECT_ROOT
+from tests.factories import PROJECT_ROOT, World
 
 
 def test_a_run_logs_one_start_and_one_end_line_and_rq_stays_quiet(
     session: Session,
-    world: World,  # noqa: F811
-    redis: Redis,  # noqa: F811
-    worker_env: dict[str, str],  # noqa: F811
+    world: World,
+    redis: Redis,
+    worker_env: dict[str, str],
 ) -> None:
     queued = run_template(
         session=session,

@@ -13,24 +13,21 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from cli import main
-from db import migrate
 from db.models import Instance
 from db.session import make_engine, make_session_factory
 from services.reports import create_report
 from services.secrets import decrypt_url
 from services.users import system_actor
-from tests.factories import create_template
+from tests.databases import migrated_sqlite_url
+from tests.factories import TEST_SECRET_KEY, create_template
 from tests.warehouses import mariadb_warehouse_fixture  # noqa: F401  (fixture)
-from tests.workers.helpers import TEST_SECRET_KEY
 
 PASSWORD = "Cli-s3cret-pw"
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'metadata.db'}"
-    migrate.upgrade(url)
-    return url
+def database_url(tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    return migrated_sqlite_url(request, tmp_path)
 
 
 def invoke(database_url: str, *args: str, stdin: str | None = None) -> Result:
@@ -192,6 +189,7 @@ def test_remove_is_refused_while_reports_use_the_source(database_url: str, tmp_p
             instance_id="files",
             name="Uses it",
         )
+        session.commit()
     engine.dispose()
 
     refused = invoke(database_url, "instances", "remove", "files")

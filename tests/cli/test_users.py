@@ -13,20 +13,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cli import main
-from db import migrate
 from db.models import User
 from db.session import make_engine, make_session_factory
 from services.user_admin import set_password_with_token
 from services.users import SYSTEM_EMAIL, authenticate_password, create_user
+from tests.databases import migrated_sqlite_url
 from tests.factories import create_instance
 
 PASSWORD = "a-good-password"
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'metadata.db'}"
-    migrate.upgrade(url)
+def database_url(tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    url = migrated_sqlite_url(request, tmp_path)
     engine = make_engine(url)
     with make_session_factory(engine)() as session:
         create_instance(session=session, instance_id="sales")

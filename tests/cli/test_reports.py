@@ -19,7 +19,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cli import main
-from db import migrate
 from db.models import ReportDataCollection, ReportExecution
 from db.session import make_engine, make_session_factory
 from services.executions import new_report_run
@@ -27,8 +26,8 @@ from services.reports import create_report, get_report
 from services.runtime import EXECUTIONS_QUEUE, redis_connection
 from services.schedules import ScheduleInfo, report_schedule
 from services.users import Actor, system_actor
-from tests.factories import create_instance, create_template
-from tests.workers.helpers import TEST_SECRET_KEY
+from tests.databases import migrated_sqlite_url
+from tests.factories import TEST_SECRET_KEY, create_instance, create_template
 
 PARAMETERS: list[dict[str, Any]] = [
     {"name": "min_amount", "type": "integer", "label": "Minimum amount", "min": 0, "default": 0},
@@ -85,9 +84,8 @@ def _session(database_url: str) -> Iterator[tuple[Session, Actor]]:
 
 
 @pytest.fixture
-def sandbox(tmp_path: Path, redis_url: str) -> Sandbox:
-    database_url = f"sqlite:///{tmp_path / 'metadata.db'}"
-    migrate.upgrade(database_url)
+def sandbox(tmp_path: Path, redis_url: str, request: pytest.FixtureRequest) -> Sandbox:
+    database_url = migrated_sqlite_url(request, tmp_path)
     with _session(database_url) as (session, actor):
         # No worker runs here: the instance's connection URL is never used.
         create_instance(session=session, instance_id="sales", data_lag_days=1)
@@ -103,6 +101,7 @@ def sandbox(tmp_path: Path, redis_url: str) -> Sandbox:
             name="Sales by day",
             parameters={"min_amount": 0},
         )
+        session.commit()
     # data_lag_days=1: yesterday (UTC) is the latest complete day.
     freshest = datetime.now(UTC).date() - timedelta(days=1)
     return Sandbox(database_url, redis_url, report.report_id, freshest)

@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -21,7 +20,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cli import EXIT_TIMEOUT, main
-from db import migrate
 from db.models import ReportExecution
 from db.session import make_engine, make_session_factory
 from services.executions import get_execution
@@ -30,8 +28,15 @@ from services.parameters import parse_definitions
 from services.runtime import EXECUTIONS_QUEUE, redis_connection
 from services.sql_templates import check_template
 from services.users import system_actor
-from tests.factories import create_template
-from tests.workers.helpers import PROJECT_ROOT, TEST_SECRET_KEY, make_sales_database, reportbuilder
+from tests.databases import migrated_sqlite_url
+from tests.factories import (
+    PROJECT_ROOT,
+    TEST_SECRET_KEY,
+    create_template,
+    make_sales_database,
+    wait_for,
+)
+from tests.workers.helpers import reportbuilder
 
 #: Days of sales in the test warehouse, ending yesterday (UTC).
 SALES_DAYS = 40
@@ -129,10 +134,9 @@ def sandbox(session: Session, database_url: str, redis_url: str, tmp_path: Path)
 
 
 @pytest.fixture
-def sqlite_sandbox(tmp_path: Path, redis_url: str) -> Sandbox:
+def sqlite_sandbox(tmp_path: Path, redis_url: str, request: pytest.FixtureRequest) -> Sandbox:
     """On SQLite only: for what the metadata database does not change."""
-    database_url = f"sqlite:///{tmp_path / 'metadata.db'}"
-    migrate.upgrade(database_url)
+    database_url = migrated_sqlite_url(request, tmp_path)
     engine = make_engine(database_url)
     try:
         with make_session_factory(engine)() as session:
@@ -153,10 +157,9 @@ def _execute_with_a_burst_worker(sandbox: Sandbox, *args: str) -> subprocess.Com
         text=True,
     )
     try:
-        deadline = time.monotonic() + PROCESS_TIMEOUT_S
-        while sandbox.queued() == 0 and command.poll() is None:
-            assert time.monotonic() < deadline, "execute never queued its run"
-            time.sleep(0.1)
+        wait_for(
+            lambda: sandbox.queued() > 0 or command.poll() is not None, timeout=PROCESS_TIMEOUT_S
+        )
         worker = reportbuilder("worker", "--burst", "--queue", EXECUTIONS_QUEUE, env=sandbox.env)
         assert worker.returncode == 0, worker.stderr
         stdout, stderr = command.communicate(timeout=PROCESS_TIMEOUT_S)

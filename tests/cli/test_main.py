@@ -21,13 +21,12 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from cli import main
+from cli.supervisor import free_port
 from db import migrate
 from db.models import ROLES, InstanceAccess, User
 from db.session import make_engine
 from services.users import authenticate_password, authenticate_token
-from tests.factories import create_instance, create_template
-from tests.workers.helpers import PROJECT_ROOT, TEST_SECRET_KEY
-from workers.supervisor import free_port
+from tests.factories import PROJECT_ROOT, TEST_SECRET_KEY, create_instance, create_template
 
 #: The environment variables `reportbuilder run` must not inherit from the test run.
 SETTINGS_VARIABLES = (

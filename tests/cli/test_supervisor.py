@@ -11,9 +11,9 @@ import click
 import pytest
 
 from cli import require_redis
+from cli.supervisor import URL_FILE_NAME, running_embedded_url
 from settings import load_settings
-from tests.conftest import DEFAULT_TEST_REDIS_URL
-from workers.supervisor import URL_FILE_NAME, running_embedded_url
+from tests.databases import DEFAULT_TEST_REDIS_URL
 
 #: The test Redis server, as the embedded one would be named (127.0.0.1, database 0 unused).
 _TEST = make_url_of(os.environ.get("TEST_REDIS_URL") or DEFAULT_TEST_REDIS_URL)
