@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
+import pyarrow as pa
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -184,6 +185,41 @@ def create_collection(
 def at(day: int, hour: int = 0) -> datetime:
     """A UTC moment in January 2026, for rows whose times only need an order."""
     return datetime(2026, 1, day, hour, tzinfo=UTC)
+
+
+#: Day 0 of `create_finished_run`'s windows (a Monday).
+RUN_DAY_0 = datetime(2024, 3, 4, tzinfo=UTC)
+
+
+def create_finished_run(
+    *,
+    session: Session,
+    store: ResultsStore,
+    report: ReportDefinition,
+    start_day: int,
+    days: int = 7,
+    table: pa.Table | None,
+    finished_minutes: int = 0,
+    status: str = "completed",
+) -> ReportExecution:
+    """A run of `report` over [RUN_DAY_0 + start_day, + days) with `table` as its stored
+    result, finished `finished_minutes` after day 60; committed."""
+    execution = create_execution(
+        session=session,
+        report=report,
+        status=status,
+        time_window_start=RUN_DAY_0 + timedelta(days=start_day),
+        time_window_end=RUN_DAY_0 + timedelta(days=start_day + days),
+        completed_at=RUN_DAY_0 + timedelta(days=60, minutes=finished_minutes),
+    )
+    if table is not None:
+        written = store.write_batches(
+            store.path_for(execution.execution_id), table.schema, table.to_batches()
+        )
+        execution.output_location = written.location
+        execution.row_count = written.row_count
+    session.commit()
+    return execution
 
 
 # --- the service world: a DuckDB warehouse, a template and one user per role ---------------

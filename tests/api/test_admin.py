@@ -8,7 +8,7 @@ from rq.registry import FailedJobRegistry
 from rq.worker import SimpleWorker
 
 from services.runtime import MAINTENANCE_QUEUE
-from tests.api.conftest import ApiClient, assert_error, create_report
+from tests.api.helpers import ApiClient, assert_error, create_report
 
 
 def _failed_job(redis: Redis) -> str:

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import openpyxl
 
-from tests.api.conftest import ApiClient, assert_error, create_report
+from tests.api.helpers import ApiClient, assert_error, create_report
 from tests.factories import run_worker_burst
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 from datetime import date, timedelta
 
-from tests.api.conftest import ApiClient, create_report
+from tests.api.helpers import ApiClient, create_report
 from tests.factories import wait_for
 
 #: Seconds the whole backfill may take with one worker.

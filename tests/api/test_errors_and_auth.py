@@ -7,7 +7,7 @@ import json
 import pytest
 from flask import Flask
 
-from tests.api.conftest import ApiClient, assert_error, create_report
+from tests.api.helpers import ApiClient, assert_error, create_report
 from tests.factories import World
 from webauth import session_values
 

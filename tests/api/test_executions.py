@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
-from tests.api.conftest import ApiClient, assert_error, create_report
+from tests.api.helpers import ApiClient, assert_error, create_report
 from tests.factories import run_worker_burst
 
 

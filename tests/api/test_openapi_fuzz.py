@@ -29,11 +29,10 @@ import api
 from app import create_app
 from db import migrate
 from db.session import make_engine, make_session_factory
-from services.instances import save_instance
-from services.users import create_api_token, create_user
+from services.users import create_api_token
 from settings import load_settings
 from tests.databases import SKIP_POSTGRES, create_postgres_database, drop_postgres_database
-from tests.factories import SQL_NUMBERS, TEST_SECRET_KEY, add_template, make_warehouse
+from tests.factories import TEST_SECRET_KEY, build_world
 
 #: Examples hypothesis generates per operation; with ~35 operations on two databases this
 #: keeps the module well under a minute.
@@ -98,20 +97,7 @@ def _redis_url() -> str:
 
 
 def _seed(session: Session, workdir: Path) -> dict[str, str]:
-    warehouse = make_warehouse(workdir / "warehouse.duckdb")
-    save_instance(
-        session=session,
-        secret_key=TEST_SECRET_KEY,
-        instance_id="wh",
-        name="Warehouse",
-        engine="duckdb",
-        connection_url=f"duckdb:///{warehouse}",
-        data_lag_days=2,
-    )
-    add_template(session, "numbers", SQL_NUMBERS)
-    create_user(session=session, email="owner@example.com", role="analyst", instance_ids=["wh"])
-    create_user(session=session, email="admin@example.com", role="admin")
-    session.commit()
+    build_world(session, workdir)
     tokens = {
         role: create_api_token(session=session, email=f"{role}@example.com")
         for role in ("owner", "admin")

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import Instance
-from tests.api.conftest import ApiClient, assert_error
+from tests.api.helpers import ApiClient, assert_error
 from tests.factories import World
 
 #: The instance's option list "labels": the numbers' labels, searched by what is typed.

@@ -16,7 +16,7 @@ from services.reports import RUN_KINDS
 from services.run_lifecycle import end_run
 from services.run_worker import claim
 from services.windows import freshest_day
-from tests.api.conftest import RB, ApiClient, assert_error, create_report
+from tests.api.helpers import RB, ApiClient, assert_error, create_report
 from tests.factories import World
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from tests.api.conftest import ApiClient, assert_error, create_report
+from tests.api.helpers import ApiClient, assert_error, create_report
 
 
 def test_a_schedule_is_created_once_per_report(client: ApiClient) -> None:

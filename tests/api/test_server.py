@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.conftest import RB
+from tests.api.helpers import RB
 from tests.factories import PROJECT_ROOT, wait_for
 
 #: Seconds gunicorn may take to answer its first request.

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.api.conftest import ApiClient, assert_error, create_report
+from tests.api.helpers import ApiClient, assert_error, create_report
 from tests.warehouses import mariadb_warehouse_fixture  # noqa: F401  (fixture)
 
 ADMIN = "/api/admin/instances"

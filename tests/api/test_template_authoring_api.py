@@ -11,7 +11,7 @@ from rq import Queue
 from rq.worker import SimpleWorker
 
 from services.runtime import EXECUTIONS_QUEUE
-from tests.api.conftest import ApiClient, assert_error
+from tests.api.helpers import ApiClient, assert_error
 from tests.factories import World
 from workers.context import job_context
 

@@ -8,7 +8,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from api.routing import EXTENSION
-from tests.api.conftest import ApiClient, assert_error
+from tests.api.helpers import ApiClient, assert_error
 from tests.factories import SQL_NUMBERS, World, add_template
 
 

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from services.instances import save_instance
 from services.secrets import hash_password
 from services.users import SYSTEM_EMAIL, Actor, create_user, system_actor
-from tests.api.conftest import ApiClient, World, assert_error
-from tests.factories import TEST_SECRET_KEY
+from tests.api.helpers import ApiClient, assert_error
+from tests.factories import TEST_SECRET_KEY, World
 from webauth import SESSION_USER_KEY, session_values
 
 USERS = "/api/admin/users"

@@ -8,7 +8,6 @@ reaching the network on its own, which would be slow or fail here.
 from __future__ import annotations
 
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,26 +51,6 @@ def browser_session_factory(sqlite_url: str) -> Iterator[sessionmaker[Session]]:
     engine = make_engine(sqlite_url)
     yield make_session_factory(engine)
     engine.dispose()
-
-
-def sign_in_browser(dash_duo: object, app: object, user_uuid: object) -> None:
-    """Sign the browser in as `user_uuid` by planting the app's signed session cookie.
-
-    Independent of the login page (which has its own test). Call after
-    `dash_duo.start_server(app)`; then navigate.
-    """
-    from flask import Flask
-
-    from webauth import session_values
-
-    server: Flask = app.server  # type: ignore[attr-defined]
-    serializer = server.session_interface.get_signing_serializer(server)  # type: ignore[attr-defined]
-    with server.app_context():  # the user id and the fingerprint of their password
-        values = session_values(uuid.UUID(str(user_uuid)))
-    cookie = serializer.dumps({**values, "_permanent": True})
-    driver = dash_duo.driver  # type: ignore[attr-defined]
-    driver.get(dash_duo.server_url + "/healthz")  # type: ignore[attr-defined]
-    driver.add_cookie({"name": server.config["SESSION_COOKIE_NAME"], "value": cookie, "path": "/"})
 
 
 # The demo world and a real worker, for the tests of the report, dashboards, runs and admin

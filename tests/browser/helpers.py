@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -218,6 +219,26 @@ def save_screenshot(dash_duo: Any, name: str, *, full_height: bool = False) -> P
     driver.save_screenshot(str(path))
     set_viewport(driver, 1280, 800)
     return path
+
+
+def sign_in_browser(dash_duo: object, app: object, user_uuid: object) -> None:
+    """Sign the browser in as `user_uuid` by planting the app's signed session cookie.
+
+    Independent of the login page (which has its own test). Call after
+    `dash_duo.start_server(app)`; then navigate.
+    """
+    from flask import Flask
+
+    from webauth import session_values
+
+    server: Flask = app.server  # type: ignore[attr-defined]
+    serializer = server.session_interface.get_signing_serializer(server)  # type: ignore[attr-defined]
+    with server.app_context():  # the user id and the fingerprint of their password
+        values = session_values(uuid.UUID(str(user_uuid)))
+    cookie = serializer.dumps({**values, "_permanent": True})
+    driver = dash_duo.driver  # type: ignore[attr-defined]
+    driver.get(dash_duo.server_url + "/healthz")  # type: ignore[attr-defined]
+    driver.add_cookie({"name": server.config["SESSION_COOKIE_NAME"], "value": cookie, "path": "/"})
 
 
 def sign_in_with_form(dash_duo: Any, email: str, password: str) -> None:

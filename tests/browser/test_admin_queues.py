@@ -10,12 +10,12 @@ from redis import Redis
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.runtime import LAST_TICK_KEY
-from tests.browser.conftest import sign_in_browser
 from tests.browser.helpers import (
     DemoWorld,
     attribute,
     save_screenshot,
     severe_logs,
+    sign_in_browser,
     start_app,
     text,
 )

@@ -12,12 +12,12 @@ from selenium.webdriver.support.select import Select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.browser.conftest import sign_in_browser
 from tests.browser.helpers import (
     DemoWorld,
     click,
     save_screenshot,
     severe_logs,
+    sign_in_browser,
     start_app,
     text,
     type_into,

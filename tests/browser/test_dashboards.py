@@ -10,13 +10,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from db.session import session_scope
 from services.backfills import start_backfill
 from services.runtime import redis_connection
-from tests.browser.conftest import sign_in_browser
 from tests.browser.helpers import (
     DemoWorld,
     click,
     make_report,
     save_screenshot,
     severe_logs,
+    sign_in_browser,
     start_app,
     text,
     texts,

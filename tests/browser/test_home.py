@@ -7,13 +7,13 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.browser.conftest import sign_in_browser
 from tests.browser.helpers import (
     DemoWorld,
     click,
     make_report,
     save_screenshot,
     severe_logs,
+    sign_in_browser,
     start_app,
     text,
 )

@@ -15,7 +15,6 @@ from db.session import session_scope
 from services.executions import run_report
 from services.runtime import redis_connection
 from services.schedules import create_schedule
-from tests.browser.conftest import sign_in_browser
 from tests.browser.helpers import (
     DemoWorld,
     attributes,
@@ -23,6 +22,7 @@ from tests.browser.helpers import (
     running,
     set_viewport,
     severe_logs,
+    sign_in_browser,
     start_app,
     wait_for,
 )

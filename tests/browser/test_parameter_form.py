@@ -17,8 +17,14 @@ from db.session import session_scope
 from services.instances import save_instance
 from services.users import create_user
 from settings import load_settings
-from tests.browser.conftest import sign_in_browser
-from tests.browser.helpers import attribute, click, script_click, severe_logs, type_into
+from tests.browser.helpers import (
+    attribute,
+    click,
+    script_click,
+    severe_logs,
+    sign_in_browser,
+    type_into,
+)
 from tests.factories import add_template, make_warehouse
 
 pytestmark = pytest.mark.browser

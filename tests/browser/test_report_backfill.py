@@ -20,7 +20,6 @@ from services.instances import save_instance
 from services.runtime import redis_connection
 from services.users import grant_instance
 from services.windows import freshest_day
-from tests.browser.conftest import sign_in_browser
 from tests.browser.helpers import (
     DemoWorld,
     attributes,
@@ -29,6 +28,7 @@ from tests.browser.helpers import (
     save_screenshot,
     script_click,
     severe_logs,
+    sign_in_browser,
     start_app,
     text,
     type_into,

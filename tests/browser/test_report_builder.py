@@ -19,13 +19,13 @@ from services.instances import save_instance
 from services.reports import list_reports
 from services.users import Actor, create_user
 from settings import load_settings
-from tests.browser.conftest import sign_in_browser
 from tests.browser.helpers import (
     SCREENSHOTS,
     attribute,
     click,
     read_fresh,
     script_click,
+    sign_in_browser,
     text,
     texts,
     type_into,

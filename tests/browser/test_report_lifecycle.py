@@ -14,7 +14,6 @@ from db.session import session_scope
 from services.executions import list_executions
 from services.reports import get_report
 from services.schedules import create_schedule, report_schedule
-from tests.browser.conftest import sign_in_browser
 from tests.browser.helpers import (
     NOT_CLICKABLE_YET,
     DemoWorld,
@@ -22,6 +21,7 @@ from tests.browser.helpers import (
     make_report,
     save_screenshot,
     severe_logs,
+    sign_in_browser,
     start_app,
     text,
     texts,

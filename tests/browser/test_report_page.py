@@ -11,7 +11,6 @@ from db.session import session_scope
 from services.backfills import start_backfill
 from services.runtime import redis_connection
 from services.schedules import create_schedule
-from tests.browser.conftest import sign_in_browser
 from tests.browser.helpers import (
     DemoWorld,
     attribute,
@@ -20,6 +19,7 @@ from tests.browser.helpers import (
     make_report,
     save_screenshot,
     severe_logs,
+    sign_in_browser,
     start_app,
     text,
     wait_for,

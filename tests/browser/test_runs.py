@@ -11,7 +11,6 @@ from db.session import session_scope
 from services.backfills import start_backfill
 from services.executions import run_report
 from services.runtime import redis_connection
-from tests.browser.conftest import sign_in_browser
 from tests.browser.helpers import (
     DemoWorld,
     attributes,
@@ -20,6 +19,7 @@ from tests.browser.helpers import (
     save_screenshot,
     select_dropdown,
     severe_logs,
+    sign_in_browser,
     start_app,
     text,
     wait_for,

@@ -13,7 +13,6 @@ from components.ids import dom_id, template_use_id
 from components.template_editor import eid
 from db.session import session_scope
 from services.reports import list_reports
-from tests.browser.conftest import sign_in_browser
 from tests.browser.helpers import (
     NOT_CLICKABLE_YET,
     DemoWorld,
@@ -21,6 +20,7 @@ from tests.browser.helpers import (
     save_screenshot,
     script_click,
     severe_logs,
+    sign_in_browser,
     start_app,
     text,
     type_into,

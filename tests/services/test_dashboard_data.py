@@ -3,19 +3,19 @@ window first, each row carrying its run's window; a cut keeps the newest windows
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pyarrow as pa
 import pytest
 from sqlalchemy.orm import Session
 
-from db.models import ReportDefinition, ReportExecution
+from db.models import ReportDefinition
 from services.dashboard_data import WINDOW_COLUMNS, combined_table, with_window
 from services.results import ResultsStore
-from tests.factories import create_execution, create_report
+from tests.factories import RUN_DAY_0, create_finished_run, create_report
 
-T0 = datetime(2024, 3, 4, tzinfo=UTC)
+T0 = RUN_DAY_0
 
 
 @pytest.fixture
@@ -25,34 +25,8 @@ def report(session: Session) -> ReportDefinition:
     return report
 
 
-def _run(
-    session: Session,
-    store: ResultsStore,
-    report: ReportDefinition,
-    *,
-    start_day: int,
-    days: int = 7,
-    table: pa.Table | None,
-    finished_minutes: int = 0,
-    status: str = "completed",
-) -> ReportExecution:
-    """A run over [T0 + start_day, + days) with `table` as its stored result."""
-    execution = create_execution(
-        session=session,
-        report=report,
-        status=status,
-        time_window_start=T0 + timedelta(days=start_day),
-        time_window_end=T0 + timedelta(days=start_day + days),
-        completed_at=T0 + timedelta(days=60, minutes=finished_minutes),
-    )
-    if table is not None:
-        written = store.write_batches(
-            store.path_for(execution.execution_id), table.schema, table.to_batches()
-        )
-        execution.output_location = written.location
-        execution.row_count = written.row_count
-    session.commit()
-    return execution
+def _run(session: Session, store: ResultsStore, report: ReportDefinition, **fields: Any) -> Any:
+    return create_finished_run(session=session, store=store, report=report, **fields)
 
 
 def _numbers(*values: int) -> pa.Table:

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import openpyxl
 import pyarrow as pa
 import pytest
 from sqlalchemy.orm import Session
 
-from db.models import ReportDefinition, ReportExecution
+from db.models import ReportDefinition
 from services.dashboards import (
     export_dashboard,
     favorite_dashboard,
@@ -23,9 +24,9 @@ from services.dashboards import (
 from services.errors import DashboardNotFound, ParameterError
 from services.reports import ReportInfo, create_report, get_report_row
 from services.results import ResultsStore
-from tests.factories import World
+from tests.factories import RUN_DAY_0, World, create_finished_run
 
-T0 = datetime(2024, 3, 4, tzinfo=UTC)
+T0 = RUN_DAY_0
 
 
 def _report(
@@ -40,38 +41,10 @@ def _report(
     )
 
 
-def _run(
-    session: Session,
-    store: ResultsStore,
-    report: ReportInfo,
-    *,
-    start_day: int,
-    days: int = 7,
-    table: pa.Table | None,
-    finished_minutes: int = 0,
-    status: str = "completed",
-) -> ReportExecution:
-    """A run of `report` over [T0 + start_day, + days) with `table` as its stored result."""
+def _run(session: Session, store: ResultsStore, report: ReportInfo, **fields: Any) -> Any:
+    """A run of `report` with a stored result (tests/factories.create_finished_run)."""
     row = session.get_one(ReportDefinition, report.uuid)
-    execution = ReportExecution(
-        report_uuid=row.id,
-        template_uuid=row.template_uuid,
-        instance_uuid=row.instance_uuid,
-        status=status,
-        time_window_start=T0 + timedelta(days=start_day),
-        time_window_end=T0 + timedelta(days=start_day + days),
-        completed_at=T0 + timedelta(days=60, minutes=finished_minutes),
-    )
-    session.add(execution)
-    session.flush()
-    if table is not None:
-        written = store.write_batches(
-            store.path_for(execution.execution_id), table.schema, table.to_batches()
-        )
-        execution.output_location = written.location
-        execution.row_count = written.row_count
-    session.commit()
-    return execution
+    return create_finished_run(session=session, store=store, report=row, **fields)
 
 
 def _numbers(*values: int) -> pa.Table:
