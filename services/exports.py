@@ -1,8 +1,9 @@
 """Results as files and JSON: CSV text, XLSX workbooks and JSON-safe values, from Arrow.
 
 Every download and every JSON answer of result rows converts its values here, so a value
-reads the same wherever it is exported. An XLSX cell never becomes a formula: text that
-starts with "=" (or reads like an Excel error) is stored as the text it is.
+reads the same wherever it is exported. No cell becomes a formula: in CSV, text that starts
+with = + - @ tab or CR gets a leading "'"; in XLSX, text is stored as text (a string cell,
+never a formula or an error value).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ _SHEET_TITLE_REFUSED = "[]:*?/\\"
 _SHEET_TITLE_MAX = 31
 #: Excel's error values: text equal to one would be stored as an error cell.
 _EXCEL_ERRORS = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
+#: First characters that make a spreadsheet read a CSV cell as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _INTEGER = re.compile(r"-?(0|[1-9][0-9]{0,14})")
 _DECIMAL = re.compile(r"-?[0-9]+\.[0-9]+([eE][-+]?[0-9]+)?")
 
@@ -86,13 +89,25 @@ def jsonable(value: Any) -> Any:
 # --- CSV ----------------------------------------------------------------------------------
 
 
-def csv_value(value: Any) -> Any:
-    """A value as a CSV cell: empty for null, ISO 8601 for days and instants."""
+def _plain(value: Any) -> Any:
+    """A value as text shows it: empty for null, ISO 8601 for days and instants."""
     if value is None:
         return ""
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value
+
+
+def formula_safe(text: str) -> str:
+    """Text a spreadsheet opening the CSV reads as text, never as a formula (OWASP's CSV
+    injection advice): a leading = + - @ tab or carriage return gets a "'" before it."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_value(value: Any) -> Any:
+    """A value as a CSV cell: `_plain`, and text made `formula_safe` (numbers stay numbers)."""
+    plain = _plain(value)
+    return formula_safe(plain) if isinstance(plain, str) else plain
 
 
 def csv_chunks(batches: Iterable[pa.RecordBatch]) -> Iterator[str]:
@@ -103,7 +118,7 @@ def csv_chunks(batches: Iterable[pa.RecordBatch]) -> Iterator[str]:
     header_written = False
     for batch in batches:
         if not header_written:
-            writer.writerow(batch.schema.names)
+            writer.writerow([formula_safe(name) for name in batch.schema.names])
             header_written = True
         for row in batch.to_pylist():
             writer.writerow([csv_value(v) for v in row.values()])
@@ -116,7 +131,7 @@ def table_csv(table: pa.Table) -> bytes:
     """A whole table as CSV (UTF-8), its header even when it has no rows."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(table.column_names)
+    writer.writerow([formula_safe(name) for name in table.column_names])
     for row in table.to_pylist():
         writer.writerow([csv_value(v) for v in row.values()])
     return buffer.getvalue().encode("utf-8")
@@ -144,7 +159,7 @@ def typed_cell(value: Any) -> Any:
 def text_cell(value: Any) -> Any:
     """A value as its CSV text shows it, numbers as numbers so the sheet can sum them;
     ids like 00123 stay text."""
-    text = str(csv_value(value))
+    text = str(_plain(value))
     if _INTEGER.fullmatch(text):
         return int(text)
     if _DECIMAL.fullmatch(text):

@@ -1,5 +1,5 @@
 """Exports: CSV text, XLSX workbooks and JSON-safe values, the same wherever a result is
-exported; an XLSX cell never becomes a formula."""
+exported; no cell becomes a formula (CSV or XLSX)."""
 
 from __future__ import annotations
 
@@ -118,6 +118,35 @@ def test_formulas_and_error_codes_stay_text_in_a_workbook() -> None:
         assert [value for value, _ in cells[0]] == columns
         assert [row[0][0] for row in cells[1:]] == hostile
         assert {data_type for row in cells for _, data_type in row} == {"s"}
+
+
+@pytest.mark.parametrize(
+    ("text", "cell"),
+    [
+        ('=HYPERLINK("http://x","y")', '\'=HYPERLINK("http://x","y")'),
+        ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(1)", "'@SUM(1)"),
+        ("\tlead", "'\tlead"),
+        ("\rlead", "'\rlead"),
+        ("a=b", "a=b"),
+        ("", ""),
+    ],
+)
+def test_csv_text_that_a_spreadsheet_would_run_is_written_as_text(text: str, cell: str) -> None:
+    batch = pa.record_batch({"=cmd": [text], "n": [-5]})
+    for exported in (
+        "".join(csv_chunks([batch])),
+        table_csv(pa.Table.from_batches([batch])).decode(),
+    ):
+        header, row = list(csv.reader(io.StringIO(exported, newline="")))
+        assert header == ["'=cmd", "n"]
+        assert row == [cell, "-5"]  # numbers stay numbers
+
+
+def test_a_workbook_shows_hostile_text_without_the_csv_quote() -> None:
+    batch = pa.record_batch({"label": ["-2+3", "@SUM(1)"]})
+    assert _cells(batches_xlsx("R", [batch]))[1:] == [[("-2+3", "s")], [("@SUM(1)", "s")]]
 
 
 def test_a_workbook_holds_at_most_the_row_limit(monkeypatch: pytest.MonkeyPatch) -> None:
