@@ -31,7 +31,7 @@ from services.errors import (
 )
 from services.instances import get_instance
 from services.keys import by_id
-from services.paging import DEFAULT_LIMIT, Page, clamp
+from services.paging import DEFAULT_LIMIT, Page, fetch_page
 from services.parameter_validation import validate
 from services.reports import get_report_row
 from services.runtime import enqueue_execution
@@ -170,7 +170,6 @@ def list_executions(
     `history_order` (a report's run history): running ones first, then newest first with a
     backfill's segments together, in window order.
     """
-    page, limit = clamp(page, limit)
     statement = visible_executions(_select_info(), actor)
     if report_id:
         report = get_report_row(session=session, actor=actor, report_id=report_id)
@@ -193,7 +192,6 @@ def list_executions(
         statement = statement.where(ReportExecution.created_at < next_day)
     if collection_uuid:
         statement = statement.where(ReportExecution.collection_uuid == collection_uuid)
-    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
     order: list[Any] = [ReportExecution.created_at.desc(), ReportExecution.execution_id]
     if history_order:
         started = select(ReportDataCollection.created_at).where(
@@ -205,8 +203,7 @@ def list_executions(
             ReportExecution.time_window_start,
             *order,
         ]
-    rows = session.execute(statement.order_by(*order).offset((page - 1) * limit).limit(limit)).all()
-    return Page(items=[_info(r) for r in rows], total=total, page=page, limit=limit)
+    return fetch_page(session, statement.order_by(*order), page=page, limit=limit, item=_info)
 
 
 def _resolve(

@@ -36,7 +36,7 @@ from services.dashboards import create_dashboard_for_report
 from services.errors import ParameterError, ReportNotFound, ValidationFailed
 from services.instances import get_instance
 from services.keys import by_id, uuid_match
-from services.paging import DEFAULT_LIMIT, Page, clamp
+from services.paging import DEFAULT_LIMIT, Page, fetch_page
 from services.parameter_validation import validate
 from services.templates import definitions_of, escape_like, get_template_row, today_in
 from services.users import Actor
@@ -194,7 +194,6 @@ def list_reports(
     page: int = 1,
     limit: int = DEFAULT_LIMIT,
 ) -> Page[ReportInfo]:
-    page, limit = clamp(page, limit)
     statement = _overview_query(actor)
     if instance_id:
         statement = statement.where(
@@ -229,13 +228,11 @@ def list_reports(
         )
     if sort not in SORTABLE:
         raise ParameterError("sort", f"Sort by one of: {', '.join(SORTABLE)}.")
-    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
     column = overview.c[sort]
     order = column.desc().nulls_last() if descending else column.asc().nulls_last()
-    rows = session.execute(
-        statement.order_by(order, overview.c.report_id).offset((page - 1) * limit).limit(limit)
-    ).all()
-    return Page(items=[_info(r) for r in rows], total=total, page=page, limit=limit)
+    return fetch_page(
+        session, statement.order_by(order, overview.c.report_id), page=page, limit=limit, item=_info
+    )
 
 
 def check_timezone(timezone: str, field: str = "timezone") -> str:
